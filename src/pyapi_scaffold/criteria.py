@@ -372,10 +372,10 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
             "Extensions such as Flask-Admin or Flask-Login expect a Flask app object and cannot "
             "be used in FastAPI, so relying on them nearly decides the question."
         ),
-        source=DOC_001,
-        quote="Flask's extensive extension ecosystem for admin interfaces, authentication, and CMS",
+        source=DOC_000,
+        quote="Most Flask extensions expect a Flask app object, so they cannot be used directly",
         topics=["extensions"],
-        note="000: 'Most Flask extensions expect a Flask app object'.",
+        note="001: 'Flask's extensive extension ecosystem for admin interfaces, authentication'.",
     ),
     # ------------------------------------------------------------- the team
     _criterion(
