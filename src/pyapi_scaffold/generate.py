@@ -118,7 +118,10 @@ def _make_parents(output_dir: Path) -> list[Path]:
     while not path.exists():
         missing.append(path)
         path = path.parent
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot create --output-dir {output_dir}: {err.strerror}") from None
     return missing[-1:]
 
 
