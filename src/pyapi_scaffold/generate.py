@@ -52,7 +52,7 @@ class NewResult:
 
 def check_destination(name: str, output_dir: Path) -> Path:
     """The project's final path; refuse a non-empty destination or an unwritable parent."""
-    dest = output_dir / name
+    dest = (output_dir / name).absolute()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(
             f"{dest} already exists and is not empty; choose another name or --output-dir"
