@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pyapi_scaffold import __version__
 from pyapi_scaffold import template_history as th
+from pyapi_scaffold.errors import ScaffoldError
 
 LOCAL_REPO_SPEC = "~/.pyapi-scaffold/template"
 
@@ -52,8 +53,20 @@ def templates_dir() -> Path:
     return packaged()
 
 
+# Test and template-development hooks: a different history directory (releases.json + bundle)
+# and the template version this install renders, as if it were that release of pyapi-scaffold.
+HISTORY_ENV = "PYAPI_SCAFFOLD_HISTORY_DIR"
+VERSION_ENV = "PYAPI_SCAFFOLD_TEMPLATE_VERSION"
+
+
 def shipped_history() -> th.History:
-    return th.History()
+    override = os.environ.get(HISTORY_ENV)
+    return th.History(Path(override)) if override else th.History()
+
+
+def tool_version() -> str:
+    """The template version this install renders: its own version."""
+    return os.environ.get(VERSION_ENV) or __version__
 
 
 @contextlib.contextmanager
@@ -145,17 +158,26 @@ def _is_source_checkout(templates: Path) -> bool:
 
 
 def template_source(
-    version: str = __version__, history: th.History | None = None
+    version: str | None = None, history: th.History | None = None
 ) -> TemplateSource:
     """The source `new` (and `update`) render from: the released version when there is one."""
+    overridden = history is not None or HISTORY_ENV in os.environ
     history = history or shipped_history()
+    version = version or tool_version()
     templates = templates_dir()
     plain = TemplateSource(src_path=str(templates), vcs_ref=None)
     if os.environ.get("PYAPI_SCAFFOLD_DEV_TEMPLATES") == "1":
         return plain
     if history.find(version) is None:
         return plain
-    if _is_source_checkout(templates) and not _dev_checkout_matches(version, history, templates):
+    if (
+        not overridden
+        and _is_source_checkout(templates)
+        and not _dev_checkout_matches(version, history, templates)
+    ):
         return plain
-    ensure_local_repo(history)
+    try:
+        ensure_local_repo(history)
+    except th.HistoryError as err:
+        raise ScaffoldError(f"cannot prepare the local template source: {err}") from None
     return TemplateSource(src_path=LOCAL_REPO_SPEC, vcs_ref=th.tag_for(version), version=version)

@@ -12,17 +12,21 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pyapi_scaffold import __version__
 from pyapi_scaffold import template_history as th
 from pyapi_scaffold.errors import ScaffoldError, UsageError
-from pyapi_scaffold.template_source import LOCAL_REPO_SPEC, ensure_local_repo, shipped_history
+from pyapi_scaffold.template_source import (
+    LOCAL_REPO_SPEC,
+    ensure_local_repo,
+    shipped_history,
+    tool_version,
+)
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< before updating"
@@ -246,14 +250,15 @@ def _changed_answers(
 
 
 def check_update(
-    path: Path, *, tool_version: str = __version__, history: th.History | None = None
+    path: Path, *, version: str | None = None, history: th.History | None = None
 ) -> UpdateCheck:
     """Compare the project's template version with the newest one this install knows."""
     history = history or shipped_history()
+    tool = version or tool_version()
     state = read_project(path)
-    validate_source(state, history, tool_version)
+    validate_source(state, history, tool)
     assert state.version is not None
-    return UpdateCheck(current=state.version, latest=tool_version)
+    return UpdateCheck(current=state.version, latest=tool)
 
 
 def run_update(
@@ -261,22 +266,21 @@ def run_update(
     data: Mapping[str, Any] | None = None,
     *,
     dry_run: bool = False,
-    tool_version: str = __version__,
+    version: str | None = None,
     history: th.History | None = None,
 ) -> UpdateSummary:
     """Update the project at ``path`` to ``tool_version`` (answers in ``data`` changed)."""
     from pyapi_scaffold.render import update_project  # noqa: PLC0415 - imports copier
 
     history = history or shipped_history()
+    tool = version or tool_version()
     data = dict(data or {})
     state = read_project(path)
-    validate_source(state, history, tool_version)
+    validate_source(state, history, tool)
     assert state.version is not None
-    if th.version_key(state.version) > th.version_key(tool_version):  # pragma: no cover
-        raise ScaffoldError(_upgrade_hint(state.version))
     check_clean(state.path)
     _ensure_source(history)
-    target = th.tag_for(tool_version)
+    target = th.tag_for(tool)
     changed_answers = _changed_answers(state.answers, data)
 
     def summary(where: Path) -> UpdateSummary:
@@ -284,7 +288,7 @@ def run_update(
         return UpdateSummary(
             project=state.path,
             from_version=state.version or "?",
-            to_version=tool_version,
+            to_version=tool,
             changed_answers=changed_answers,
             changed=changed,
             conflicts=conflicts,
@@ -308,3 +312,96 @@ def run_update(
         result = summary(where)
         shutil.rmtree(clone, ignore_errors=True)
     return result
+
+
+# ---------------------------------------------------------------- the CLI command's body
+
+
+def _relock(summary: UpdateSummary) -> str | None:
+    """Refresh uv.lock when the update changed pyproject.toml; return a note if it could not."""
+    project = summary.project
+    touched = {entry[2:] for entry in summary.changed}
+    if summary.dry_run or "pyproject.toml" not in touched or not (project / "uv.lock").is_file():
+        return None
+    if "pyproject.toml" in summary.conflicts:
+        return "pyproject.toml is in conflict: resolve it, then run `uv lock`"
+    from pyapi_scaffold.generate import uv_binary  # noqa: PLC0415
+
+    uv = uv_binary()
+    if uv is None:
+        return "uv was not found: run `uv lock` to refresh uv.lock"
+    proc = subprocess.run(
+        [uv, "lock", "--quiet"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return f"`uv lock` failed ({last}): run it again when online"
+    return "uv.lock refreshed for the new dependencies"
+
+
+def parse_update_data(
+    state: ProjectState, pairs: Sequence[str], data_file: Path | None
+) -> dict[str, Any]:
+    """Validate `--data` / `--data-file` against the template's questions (the lead's rules)."""
+    from pyapi_scaffold.answers import (  # noqa: PLC0415
+        load_data_file,
+        merge_sources,
+        parse_data_pairs,
+    )
+    from pyapi_scaffold.questions import coerce_answers, hidden_keys, load_questions  # noqa: PLC0415
+    from pyapi_scaffold.resources import templates_dir  # noqa: PLC0415
+
+    file_answers = load_data_file(data_file) if data_file else {}
+    merged = merge_sources(("--data-file", file_answers), ("--data", parse_data_pairs(pairs)))
+    if not merged:
+        return {}
+    questions = load_questions(templates_dir())
+    given = coerce_answers(questions, merged)
+    previous = {k: v for k, v in state.answers.items() if k in questions}
+    hidden = set(hidden_keys(questions, {**previous, **given}))
+    return {k: v for k, v in given.items() if k not in hidden}
+
+
+def update_command(
+    path: Path,
+    pairs: Sequence[str] = (),
+    data_file: Path | None = None,
+    *,
+    yes: bool = False,
+    dry_run: bool = False,
+    check: bool = False,
+    echo: Callable[[str], None] = print,
+    confirm: Callable[[str], bool] | None = None,
+) -> UpdateSummary | UpdateCheck | None:
+    """The whole `pyapi-scaffold update` command (flags already parsed by typer)."""
+    if check:
+        if pairs or data_file:
+            raise UsageError("--check takes no --data/--data-file")
+        result = check_update(path)
+        _ensure_source(shipped_history())  # so plain `copier update` / `check-update` work too
+        echo(result.message())
+        return result
+    state = read_project(path)
+    validate_source(state, shipped_history(), tool_version())
+    data = parse_update_data(state, pairs, data_file)
+    check_clean(state.path)
+    if confirm is not None and not yes and not dry_run:
+        changes = _changed_answers(state.answers, data)
+        what = "".join(f", {k}: {old} -> {new}" for k, (old, new) in changes.items())
+        if not confirm(
+            f"Update {state.path} from template {state.version} to {tool_version()}{what}?"
+        ):
+            echo("nothing changed")
+            return None
+    summary = run_update(state.path, data, dry_run=dry_run)
+    for line in summary.lines():
+        echo(line)
+    note = _relock(summary)
+    if note:
+        echo(f"  {note}")
+    return summary
