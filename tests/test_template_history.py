@@ -98,7 +98,7 @@ def test_add_release_is_idempotent_and_refuses_rewrites(tmp_path: Path) -> None:
         th.add_release(history, "0.1.0", two)
     with pytest.raises(th.HistoryError, match="not newer"):
         th.add_release(history, "0.0.9", two)
-    with pytest.raises(ValueError, match="X.Y.Z"):
+    with pytest.raises(ValueError, match=r"X\.Y\.Z"):
         th.add_release(history, "1.0", two)
     second = th.add_release(history, "0.2.0", two, "2026-02-01T00:00:00Z")
     assert [r.version for r in th.verify(history)] == ["0.1.0", "0.2.0"]
@@ -122,11 +122,15 @@ def _working_templates_tree() -> str:
     """The tree git would commit for templates/ now (uncommitted edits included)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        run = {"cwd": REPO, "env": env, "check": True, "capture_output": True, "text": True}
-        subprocess.run(["git", "read-tree", "--empty"], **run)  # type: ignore[call-overload]
-        subprocess.run(["git", "add", "-A", "templates"], **run)  # type: ignore[call-overload]
-        out = subprocess.run(["git", "write-tree", "--prefix=templates/"], **run)  # type: ignore[call-overload]
-        return str(out.stdout.strip())
+
+        def git(*args: str) -> str:
+            return subprocess.run(
+                ["git", *args], cwd=REPO, env=env, check=True, capture_output=True, text=True
+            ).stdout.strip()
+
+        git("read-tree", "--empty")
+        git("add", "-A", "templates")
+        return git("write-tree", "--prefix=templates/")
 
 
 SHIPPED = th.History()
