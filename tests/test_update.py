@@ -470,3 +470,29 @@ def test_changing_an_answer_adds_the_feature_and_keeps_edits(
         extra["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     uv_sync(project)
     run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", env=extra).check()
+
+
+# ---------------------------------------------------------------- the generated README's section
+
+
+def test_readme_update_section_names_the_version_to_install(tmp_path: Path, env: Path) -> None:
+    from copier import run_copy
+
+    template = tmp_path / "template"
+    shutil.copytree(TEMPLATES, template, ignore=shutil.ignore_patterns("__pycache__"))
+    (template / "fastapi" / "README.md.jinja").write_text(
+        '# x\n\n{% include "_shared/readme/update.md.jinja" %}\n'
+    )
+    history = th.History(tmp_path / "history")
+    th.build_history(history, [("0.4.2", template)])
+    ts.ensure_local_repo(history)
+    data = {"project_name": "demo", "framework": "fastapi"}
+    released = tmp_path / "released"
+    run_copy(ts.LOCAL_REPO_SPEC, released, data=data, defaults=True, vcs_ref="v0.4.2", quiet=True)
+    text = (released / "README.md").read_text()
+    assert "## Updating from the template" in text
+    assert "template version 0.4.2" in text and "`pyapi-scaffold>=0.4.2`" in text
+    assert "pyapi-scaffold update --check" in text and "copier update --defaults" in text
+    dev = tmp_path / "dev"
+    run_copy(str(template), dev, data=data, defaults=True, quiet=True)
+    assert "from template version" not in (dev / "README.md").read_text()
