@@ -65,6 +65,8 @@ def _make_versions(root: Path) -> Versions:
         (old / framework / "CHANGED_BY_TEMPLATE.md").write_text("first wording\n")
         (new / framework / "CHANGED_BY_TEMPLATE.md").write_text("second wording\n")
         (new / framework / NEW_FILE).write_text("New in template 0.1.0.\n")
+        for version_dir in (old, new):
+            (version_dir / framework / "SAME_IN_BOTH.md").write_text("Unchanged.\n")
     full = th.History(root / "history")
     th.build_history(full, [(OLD, old), (NEW, new)])
     older = th.History(root / "older")
@@ -194,9 +196,16 @@ def test_update_merges_template_changes_and_keeps_user_edits(
     settings = _settings_file(project)
     if settings is not None:
         settings.write_text(settings.read_text() + "\n# team: tuned settings\n")
-    (project / "OLD_NOTES.md").unlink()  # unchanged by the template, then removed by it
-    kept_deleted = project / "CHANGED_BY_TEMPLATE.md"
-    kept_deleted.unlink()
+    (project / "OLD_NOTES.md").unlink()  # then removed by the template too
+    changed_by_template = project / "CHANGED_BY_TEMPLATE.md"
+    changed_by_template.unlink()
+    # A file the template does not change between the versions: it must stay deleted.
+    deleted_unchanged = [
+        "SAME_IN_BOTH.md",
+        *[rel for rel in (".env.example", ".gitattributes") if (project / rel).is_file()][:1],
+    ]
+    for rel in deleted_unchanged:
+        (project / rel).unlink()
     untouched = sorted(
         p.relative_to(project).as_posix()
         for p in project.rglob("*")
@@ -232,9 +241,13 @@ def test_update_merges_template_changes_and_keeps_user_edits(
     assert "<<<<<<< before updating" in text and ">>>>>>> after updating" in text
     assert "Maintained by team Kestrel." in text
     assert _conflicted(project) == {"README.md"}
-    # Deleted by the user: stays deleted. Removed by the template: gone.
-    assert not kept_deleted.exists()
+    # Deleted by the user: stays deleted, unless the template changed it (then it comes back,
+    # and the summary says so). Removed by the template: gone.
     assert not (project / "OLD_NOTES.md").exists()
+    assert changed_by_template.read_text() == "second wording\n"
+    assert "came back because the template changed them" in result.out
+    for rel in deleted_unchanged:
+        assert not (project / rel).exists(), rel
     # Nothing else lost: every other file is still there.
     for rel in untouched:
         assert (project / rel).exists(), rel

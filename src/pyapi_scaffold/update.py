@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ from pyapi_scaffold import template_history as th
 from pyapi_scaffold.errors import ScaffoldError, UsageError
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
+    TemplateSource,
     ensure_local_repo,
+    local_repo_path,
     shipped_history,
     tool_version,
 )
@@ -71,6 +73,7 @@ class UpdateSummary:
     changed_answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     changed: tuple[str, ...] = ()  # "M path", "A path", "D path"
     conflicts: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()  # deleted by the user, changed by the template: back again
     dry_run: bool = False
 
     @property
@@ -92,6 +95,12 @@ class UpdateSummary:
             return out
         out.append(f"  {len(self.changed)} file(s) changed:")
         out.extend(f"    {entry}" for entry in self.changed)
+        if self.restored:
+            out.append(
+                f"  {len(self.restored)} file(s) you had deleted came back because the template "
+                "changed them (delete them again if you do not want the new version):"
+            )
+            out.extend(f"    {path}" for path in self.restored)
         if self.conflicts:
             out.append(f"  {len(self.conflicts)} file(s) in conflict:")
             out.extend(f"    {path}" for path in self.conflicts)
@@ -246,6 +255,84 @@ def _changed_answers(
     }
 
 
+# ---------------------------------------------------------------- files the user deleted
+
+
+def _rendered_path(template_path: str, answers: Mapping[str, Any]) -> str | None:
+    """Where Copier would write a template file (None: not rendered, or not computable here)."""
+    from jinja2 import Environment, TemplateError  # noqa: PLC0415
+
+    env = Environment(autoescape=False)
+    parts = []
+    for segment in template_path.split("/"):
+        try:
+            rendered = env.from_string(segment).render(**answers) if "{" in segment else segment
+        except TemplateError:  # Copier-only context (e.g. _copier_conf): not a candidate
+            return None
+        if not rendered:
+            return None
+        parts.append(rendered)
+    path = "/".join(parts)
+    return path.removesuffix(".jinja")
+
+
+def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
+    """Files the project's template version renders that are missing from the project (cheap)."""
+    framework = state.answers.get("framework")
+    if not isinstance(framework, str) or state.version is None:
+        return ()
+    try:
+        listing = th.git(
+            "ls-tree", "-r", "--name-only", th.tag_for(state.version), "--", f"{framework}/",
+            cwd=local_repo_path(),
+        )  # fmt: skip
+    except th.HistoryError:
+        return ()
+    answers = {k: v for k, v in state.answers.items() if not str(k).startswith("_")}
+    missing = []
+    for line in listing.splitlines():
+        rel = _rendered_path(line[len(framework) + 1 :], answers)
+        if rel and not (state.path / rel).exists():
+            missing.append(rel)
+    return tuple(missing)
+
+
+def _restore_changed_deletions(
+    state: ProjectState, where: Path, deleted: Sequence[str], target: str
+) -> tuple[str, ...]:
+    """Bring back deleted files whose content the template changed (Copier drops the change)."""
+    still = [rel for rel in deleted if not (where / rel).exists()]
+    if not still:
+        return ()
+    from pyapi_scaffold.render import render_project  # noqa: PLC0415 - imports copier
+
+    old_answers = {k: v for k, v in state.answers.items() if not str(k).startswith("_")}
+    new_all = yaml.safe_load((where / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
+    new_answers = {k: v for k, v in new_all.items() if not str(k).startswith("_")}
+    restored = []
+    with tempfile.TemporaryDirectory(prefix="pyapi-update-renders-") as tmp:
+        old, new = Path(tmp) / "old", Path(tmp) / "new"
+        assert state.version is not None
+        for dest, ref, answers in (
+            (old, th.tag_for(state.version), old_answers),
+            (new, target, new_answers),
+        ):
+            render_project(
+                TemplateSource(LOCAL_REPO_SPEC, ref), dest, answers, user_defaults={}, ask=False
+            )
+        for rel in still:
+            fresh = new / rel
+            if not fresh.is_file():
+                continue
+            before = old / rel
+            if before.is_file() and before.read_bytes() == fresh.read_bytes():
+                continue
+            (where / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(fresh, where / rel)
+            restored.append(rel)
+    return tuple(restored)
+
+
 # ---------------------------------------------------------------- the commands
 
 
@@ -295,9 +382,15 @@ def run_update(
             dry_run=dry_run,
         )
 
+    deleted = _deleted_by_user(state)
+
+    def apply(where: Path) -> UpdateSummary:
+        update_project(where, vcs_ref=target, data=data)
+        restored = _restore_changed_deletions(state, where, deleted, target)
+        return replace(summary(where), restored=restored)
+
     if not dry_run:
-        update_project(state.path, vcs_ref=target, data=data)
-        return summary(state.path)
+        return apply(state.path)
 
     top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip())
     sub = state.path.relative_to(top.resolve())
@@ -307,9 +400,7 @@ def run_update(
         if cloned.returncode != 0:
             detail = cloned.stderr.strip()
             raise ScaffoldError(f"cannot make a scratch copy for --dry-run: {detail}")
-        where = clone / sub
-        update_project(where, vcs_ref=target, data=data)
-        result = summary(where)
+        result = apply(clone / sub)
         shutil.rmtree(clone, ignore_errors=True)
     return result
 
