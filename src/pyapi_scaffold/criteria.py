@@ -14,7 +14,7 @@ Weight scale (points go to one side only; ``0/0`` marks a criterion that is show
 * 7 -- close to a hard constraint (Flask-only extensions cannot run on FastAPI at all).
 
 Performance: the documents' request-per-second figures ("~120k vs ~30k", "3-10x", "2-3x") were not
-reproduced (``/work/shared/notes/stack.md``: in-process cost is about equal and the gap is mostly
+reproduced (the shared notes' ``stack.md``: in-process cost is about equal and the gap is mostly
 the server; Flask on granian closes most of it under I/O-bound load). So no criterion rests on raw
 speed; the only performance criterion is async I/O under high concurrency, weighted 2, not more.
 """

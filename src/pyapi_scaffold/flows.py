@@ -110,11 +110,12 @@ def run_recommend(sources: AnswerSources, as_json: bool) -> None:
 
 def run_new(options: NewOptions) -> None:
     from pyapi_scaffold import output
-    from pyapi_scaffold.generate import NewRequest, create_project
+    from pyapi_scaffold.generate import NewRequest, check_destination, create_project
 
     problem = check_project_name(options.name)
     if problem:
         raise UsageError(problem)
+    check_destination(options.name, options.output_dir)
     answers = collect_answers(options.sources, {"project_name": options.name})
     questions = load_questions(templates_dir())
     interactive = has_terminal() and not options.yes

@@ -52,7 +52,7 @@ class NewResult:
 
 def check_destination(name: str, output_dir: Path) -> Path:
     """The project's final path; refuse a non-empty destination or an unwritable parent."""
-    dest = output_dir / name
+    dest = (output_dir / name).absolute()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(
             f"{dest} already exists and is not empty; choose another name or --output-dir"
@@ -118,7 +118,10 @@ def _make_parents(output_dir: Path) -> list[Path]:
     while not path.exists():
         missing.append(path)
         path = path.parent
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot create --output-dir {output_dir}: {err.strerror}") from None
     return missing[-1:]
 
 

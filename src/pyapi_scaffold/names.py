@@ -70,6 +70,12 @@ def check_package_name(name: str) -> str | None:
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in {"true", "false", "none"}:
         return f"'{name}' is a Python keyword and cannot be imported; choose another name"
-    if name in sys.stdlib_module_names or name in _SHADOWED:
-        return f"'{name}' would shadow the '{name}' module the project needs; choose another name"
+    if name in sys.stdlib_module_names:
+        return (
+            f"'{name}' would shadow Python's standard-library module '{name}'; choose another name"
+        )
+    if name in _SHADOWED:
+        return (
+            f"'{name}' would shadow the '{name}' package the project imports; choose another name"
+        )
     return None

@@ -15,10 +15,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pyapi_scaffold.recommender import FRAMEWORK_NAMES, Flip, Recommendation
+from pyapi_scaffold.criteria import FRAMEWORK_NAMES
+from pyapi_scaffold.recommender import Flip, Recommendation
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+_NAMES: dict[str, str] = {str(k): v for k, v in FRAMEWORK_NAMES.items()}
 
 
 def error(message: str) -> None:
@@ -36,24 +38,23 @@ def emit_json(payload: Mapping[str, Any]) -> None:
 
 def recommendation(rec: Recommendation, chosen: str | None = None) -> None:
     """Both scores, then the criteria that pushed each way with their reasons and sources."""
-    name = FRAMEWORK_NAMES[rec.framework]
-    scores = "  ".join(f"{FRAMEWORK_NAMES[k]} {v}" for k, v in rec.scores.items())
+    name = _NAMES[rec.framework]
+    scores = "  ".join(f"{_NAMES[k]} {v}" for k, v in rec.scores.items())
     out.print(f"\n[bold]Recommended: {name}[/]   (scores: {scores})")
     out.print(rec.summary)
-    table = Table(show_lines=False, pad_edge=False, expand=False)
+    table = Table(show_lines=True, pad_edge=False, expand=True)
     table.add_column("favours")
     table.add_column("weight", justify="right")
-    table.add_column("criterion", overflow="fold")
-    table.add_column("why", overflow="fold")
-    table.add_column("source", overflow="fold")
+    table.add_column("criterion", overflow="fold", ratio=1)
+    table.add_column("why (source document)", overflow="fold", ratio=2)
     for reason in rec.reasons:
-        favours = FRAMEWORK_NAMES[reason.favours] if reason.favours else "-"
-        table.add_row(favours, str(reason.weight), reason.title, reason.reason, reason.source)
+        favours = _NAMES[reason.favours] if reason.favours else "-"
+        why = f"{reason.reason}\n[dim]{reason.source}[/]"
+        table.add_row(favours, f"+{reason.weight}", reason.title, why)
     out.print(table)
     if chosen and chosen != rec.framework:
         out.print(
-            f"[yellow]Overridden:[/] {name} was recommended; using {FRAMEWORK_NAMES[chosen]} "
-            "as you asked."
+            f"[yellow]Overridden:[/] {name} was recommended; using {_NAMES[chosen]} as you asked."
         )
 
 
@@ -65,9 +66,7 @@ def flip(change: Flip | None) -> None:
 
 
 def dry_run(path: Path, framework: str, answers: Mapping[str, Any], files: Sequence[str]) -> None:
-    out.print(
-        f"\n[bold]Dry run[/]: would create {path} ({FRAMEWORK_NAMES[framework]}), nothing written."
-    )
+    out.print(f"\n[bold]Dry run[/]: would create {path} ({_NAMES[framework]}), nothing written.")
     out.print("Answers:")
     for key, value in answers.items():
         out.print(f"  {key}: {value}")
@@ -80,7 +79,7 @@ def created(path: Path, framework: str, answers: Mapping[str, Any], notes: Seque
     """Success, then the exact commands to install, run, open the docs and test."""
     package = answers.get("package_name", path.name)
     shown = _display_path(path)
-    out.print(f"\n[bold green]Created[/] {shown} ({FRAMEWORK_NAMES[framework]}).\n")
+    out.print(f"\n[bold green]Created[/] {shown} ({_NAMES[framework]}).\n")
     out.print("Next steps:")
     steps = [
         (f"cd {shown}", ""),
