@@ -85,6 +85,8 @@ def env(tmp_path: Path, versions: Versions, monkeypatch: pytest.MonkeyPatch) -> 
     """A fresh HOME and this checkout acting as the given release; returns HOME."""
     home = tmp_path / "home"
     home.mkdir()
+    # Keep uv's (warm, shared) cache where it was before HOME moves.
+    monkeypatch.setenv("UV_CACHE_DIR", os.environ.get("UV_CACHE_DIR") or _uv_cache_dir())
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv(ts.HISTORY_ENV, str(versions.full.directory))
     monkeypatch.setenv(ts.VERSION_ENV, OLD)
@@ -93,6 +95,14 @@ def env(tmp_path: Path, versions: Versions, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
     return home
+
+
+def _uv_cache_dir() -> str:
+    uv = shutil.which("uv")
+    if uv is None:
+        return str(Path.home() / ".cache" / "uv")
+    out = subprocess.run([uv, "cache", "dir"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or str(Path.home() / ".cache" / "uv")
 
 
 def as_version(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
