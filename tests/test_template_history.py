@@ -178,9 +178,15 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _release(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    identity = {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "Release Test"), ("EMAIL", "release@example.com"))
+    }
     return subprocess.run(
         [sys.executable, str(repo / "scripts" / "release.py"), *args],
         cwd=repo,
+        env={**os.environ, **identity},
         capture_output=True,
         text=True,
         check=False,
