@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from pyapi_scaffold import template_history as th
-from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
     TemplateSource,
@@ -31,6 +31,14 @@ from pyapi_scaffold.template_source import (
 )
 
 ANSWERS_FILE = ".copier-answers.yml"
+
+
+class UpdateInterruptedError(ScaffoldError):
+    """Ctrl-C while Copier was changing files: say how to see and undo what was done."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
 CONFLICT_MARKER = "<<<<<<< before updating"
 
 
@@ -217,15 +225,17 @@ def _ensure_source(history: th.History) -> None:
 
 def _collect(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(changed, conflicts) of a work tree after an update, relative to the project."""
-    status = _git(project, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    status = _git(project, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
     changed: list[str] = []
     conflicts: list[str] = []
     prefix = _git(project, "rev-parse", "--show-prefix").stdout.strip()
-    for line in status.stdout.splitlines():
-        code, path = line[:2], line[3:]
-        if " -> " in path:
-            path = path.split(" -> ", 1)[1]
-        path = path.strip('"')
+    entries = iter(status.stdout.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if "R" in code or "C" in code:
+            next(entries, None)  # -z: a rename's source path follows as its own entry
         rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
         if "U" in code or code in {"AA", "DD"}:
             conflicts.append(rel)
@@ -234,7 +244,7 @@ def _collect(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
         kind = "A" if code == "??" or "A" in code else "D" if "D" in code else "M"
         changed.append(f"{kind} {rel}")
         file = project / rel
-        if kind == "M" and file.is_file() and rel.endswith(".rej"):
+        if kind == "A" and rel.endswith(".rej"):
             conflicts.append(rel)
         elif kind in {"M", "A"} and file.is_file():
             try:
@@ -390,7 +400,13 @@ def run_update(
         return replace(summary(where), restored=restored)
 
     if not dry_run:
-        return apply(state.path)
+        try:
+            return apply(state.path)
+        except KeyboardInterrupt:
+            raise UpdateInterruptedError(
+                "interrupted: the update may be half done; `git status` shows what changed, "
+                "`git checkout -- . && git clean -fd` undoes it"
+            ) from None
 
     top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip())
     sub = state.path.relative_to(top.resolve())
