@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import Environment, TemplateError
 
 from pyapi_scaffold import template_history as th
 from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
@@ -268,11 +269,8 @@ def _changed_answers(
 # ---------------------------------------------------------------- files the user deleted
 
 
-def _rendered_path(template_path: str, answers: Mapping[str, Any]) -> str | None:
+def _rendered_path(template_path: str, answers: Mapping[str, Any], env: Environment) -> str | None:
     """Where Copier would write a template file (None: not rendered, or not computable here)."""
-    from jinja2 import Environment, TemplateError  # noqa: PLC0415
-
-    env = Environment(autoescape=False)
     parts = []
     for segment in template_path.split("/"):
         try:
@@ -299,9 +297,10 @@ def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
     except th.HistoryError:
         return ()
     answers = {k: v for k, v in state.answers.items() if not str(k).startswith("_")}
+    env = Environment(autoescape=False)
     missing = []
     for line in listing.splitlines():
-        rel = _rendered_path(line[len(framework) + 1 :], answers)
+        rel = _rendered_path(line[len(framework) + 1 :], answers, env)
         if rel and not (state.path / rel).exists():
             missing.append(rel)
     return tuple(missing)
