@@ -308,7 +308,13 @@ def test_update_usage_errors(
     assert bad_key.code == 2 and "colour" in bad_key.err
     bad_value = scaffold(capsys, "update", str(project), "-d", "database=oracle")
     assert bad_value.code == 2 and "oracle" in bad_value.err
-    for result in (missing, not_ours, bad_key, bad_value):
+    answers_file = tmp_path / "answers.yml"
+    answers_file.write_text("colour: blue\n")
+    bad_file = scaffold(capsys, "update", str(project), "--data-file", str(answers_file))
+    assert bad_file.code == 2 and "colour" in bad_file.err
+    check_with_data = scaffold(capsys, "update", str(project), "--check", "-d", "auth=jwt")
+    assert check_with_data.code == 2 and "--check" in check_with_data.err
+    for result in (missing, not_ours, bad_key, bad_value, bad_file, check_with_data):
         assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert not git(project, "status", "--porcelain").strip()
 
