@@ -551,3 +551,19 @@ def test_readme_update_section_names_the_version_to_install(tmp_path: Path, env:
     dev = tmp_path / "dev"
     run_copy(str(template), dev, data=data, defaults=True, quiet=True)
     assert "from template version" not in (dev / "README.md").read_text()
+
+
+def test_a_project_from_a_development_checkout_is_refused_clearly(
+    tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from copier import run_copy
+
+    project = tmp_path / "devproject"
+    run_copy(str(TEMPLATES), project, data={"project_name": "demo"}, defaults=True, quiet=True)
+    git(project, "init", "-q")
+    commit_all(project, "generated from a checkout")
+    as_version(monkeypatch, NEW)
+    result = scaffold(capsys, "update", str(project))
+    assert result.code == 1
+    assert "cannot be updated by pyapi-scaffold" in result.err
+    assert result.err.count("\n") == 1
