@@ -56,9 +56,11 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "kubernetes": True,
         "ci": "gitlab",
     },
-    # No database, no compose, an awkward project name (slug for images and k8s objects).
+    # No database, no compose, an awkward project name (slug for images and k8s objects);
+    # HTML pages (Flask then needs SECRET_KEY, FastAPI does not).
     "nodb-oddname": {
         "project_name": "My_Svc-",
+        "html_pages": True,
         "database": "none",
         "docker": True,
         "compose": False,
@@ -347,6 +349,13 @@ def test_compose_file_is_valid(rendered: Any, framework: str, combination: str) 
         assert set(services) == {"app"}
 
 
+def needs_secret_key(answers: Mapping[str, Any]) -> bool:
+    """The app refuses to start in production without SECRET_KEY in these combinations."""
+    return bool(
+        answers["auth"] != "none" or (answers["framework"] == "flask" and answers["html_pages"])
+    )
+
+
 def scheme_of_framework(framework: str, database: str) -> str:
     return {
         ("fastapi", "postgres"): "postgresql+asyncpg",
@@ -545,9 +554,12 @@ def check_settings_and_storage(
     expected_keys = set()
     if answers["database"] == "postgres":
         expected_keys.add("DATABASE_URL")
-    if answers["auth"] != "none":
+    if needs_secret_key(answers):
         expected_keys.add("SECRET_KEY")
     assert secret_keys == expected_keys
+    settings = project / "src" / answers["package_name"] / "settings.py"
+    if settings.exists():  # the app's own settings agree (once the app code is merged)
+        assert ("secret_key:" in settings.read_text()) == needs_secret_key(answers)
     config = docs["ConfigMap"]["data"]
     assert config["HOST"] == "0.0.0.0" and config["APP_ENV"] == "production"
     if answers["database"] == "sqlite":
@@ -618,7 +630,7 @@ def host_env(env: Mapping[str, str], project: Path) -> dict[str, str]:
     """The Dockerfile's ENV with the image's /app mapped to the project directory."""
 
     def host(value: str) -> str:
-        value = re.sub(r"(?<![\w/])/app(?=/|$|:)", str(project), value)
+        value = re.sub(r"(?<![\w.-])/app(?=/|$|:)", str(project), value)
         return value.replace("$PATH", os.environ["PATH"]).replace("${PATH}", os.environ["PATH"])
 
     return {k: host(v) for k, v in env.items()}
