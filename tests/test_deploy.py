@@ -17,6 +17,7 @@ No Docker engine is needed and no image is built.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -636,6 +637,70 @@ def host_env(env: Mapping[str, str], project: Path) -> dict[str, str]:
     return {k: host(v) for k, v in env.items()}
 
 
+def dockerignored(relative: str, patterns: list[str]) -> bool:
+    """Docker's rule, for the simple patterns our .dockerignore uses: a path is left out when it
+    or one of its parent folders matches a pattern (`**/` matches any depth; `!` re-includes)."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    excluded = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pat = pattern[1:] if negate else pattern
+        candidates = [pat]
+        if pat.startswith("**/"):
+            candidates += [pat[3:], "*/" + pat[3:], "*/*/" + pat[3:], "*/*/*/" + pat[3:]]
+        if any(
+            fnmatch.fnmatchcase(prefix, c) and prefix.count("/") == c.count("/")
+            for prefix in prefixes
+            for c in candidates
+        ):
+            excluded = not negate
+    return excluded
+
+
+def copy_build_context(project: Path, dest: Path) -> None:
+    """`COPY . /app`: the project minus what .dockerignore leaves out."""
+    patterns = [
+        line.strip()
+        for line in (project / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project).as_posix()
+        if path.is_dir() or dockerignored(relative, patterns):
+            continue
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def replay_build_stage(
+    project: Path, app: Path, instructions: list[tuple[str, str]]
+) -> dict[str, str]:
+    """Run the build stage's uv steps with the project as build context and ``app`` as /app.
+
+    RUN lines that call uv are executed (bind-mounted sources copied in first); `COPY . /app`
+    copies the filtered context. Returns the stage's ENV.
+    """
+    end = [kw for kw, _ in instructions].index("FROM", 1)
+    env: dict[str, str] = {}
+    syncs = 0
+    for kw, args in instructions[:end]:
+        if kw == "ENV":
+            env.update(parse_env(args))
+        elif kw == "COPY" and args.split()[-2:] == [".", "/app"]:
+            copy_build_context(project, app)
+        elif kw == "RUN" and "uv " in args:
+            for source in re.findall(r"--mount=type=bind,source=([^,\s]+)", args):
+                shutil.copy2(project / source, app / source)
+            command = re.sub(r"--mount=\S+\s*", "", args).strip()
+            assert command.startswith("uv sync"), command
+            run(app, *shlex.split(command), env=env).check()
+            syncs += 1
+    assert syncs == 2, "dependencies first (cached layer), then the project"
+    return env
+
+
 @pytest.mark.parametrize(
     ("framework", "combination"),
     [pytest.param(fw, "sqlite-gitlab", id=f"{fw}-sqlite") for fw in FRAMEWORKS],
@@ -643,58 +708,50 @@ def host_env(env: Mapping[str, str], project: Path) -> dict[str, str]:
 def test_image_start_command_serves_health_and_docs(
     framework: str, combination: str, tmp_path: Path
 ) -> None:
-    """Run the Dockerfile's own install line, migration and CMD on the host, then probe it."""
+    """Replay the Dockerfile's build on the host, then run its migration, CMD and HEALTHCHECK.
+
+    `tmp_path/app` stands in for the image's /app: the build stage's `uv sync` lines run there
+    against a copy of the context filtered by .dockerignore; the final stage's ENV is applied
+    with /app mapped to that folder.
+    """
     project = render(tmp_path, **answers_for(framework, combination))
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    package = answers["package_name"]
-    if not (project / "src" / package / "__main__.py").exists():
+    if not (project / "src" / answers["package_name"] / "__main__.py").exists():
         pytest.skip("the app code (issues 2/3) is not in this branch yet")
-    instructions = parse_dockerfile((project / "Dockerfile").read_text())
-    builder_end = [kw for kw, _ in instructions].index("FROM", 1)
-    builder_env: dict[str, str] = {}
-    for kw, args in instructions[:builder_end]:
-        if kw == "ENV":
-            builder_env.update(parse_env(args))
-    syncs = [
-        args.split("uv sync", 1)[1]
-        for kw, args in instructions[:builder_end]
-        if kw == "RUN" and "uv sync" in args
-    ]
-    assert syncs, "the build stage installs with uv sync"
-
     # The CLI runs `uv lock` after rendering; the Dockerfile needs the lock file.
     run(project, "uv", "lock", "--quiet").check()
-    run(
-        project,
-        "uv",
-        "sync",
-        *shlex.split(syncs[-1]),
-        env={k: v for k, v in builder_env.items() if k != "UV_PYTHON_DOWNLOADS"},
-    ).check()
+
+    instructions = parse_dockerfile((project / "Dockerfile").read_text())
+    app = tmp_path / "app"
+    app.mkdir()
+    replay_build_stage(project, app, instructions)
+    assert not (app / ".env").exists() and not (app / "tests").exists()
 
     stage = final_stage(instructions)
     image_env: dict[str, str] = {}
     for kw, args in stage:
         if kw == "ENV":
             image_env.update(parse_env(args))
-    env = host_env(image_env, project)
+        elif kw == "RUN":
+            for directory in re.findall(r"mkdir -p (/app/\S+)", args):
+                (app / directory.removeprefix("/app/")).mkdir(parents=True)
+    env = host_env(image_env, app)
     cmd = json.loads([args for kw, args in stage if kw == "CMD"][-1])
     healthcheck = [args for kw, args in stage if kw == "HEALTHCHECK"][-1]
     probe = json.loads(healthcheck.split(" CMD ", 1)[1])
 
-    data_dir = project / "data"  # the Dockerfile's `mkdir /app/data`
-    data_dir.mkdir()
+    # The migration as compose and the Kubernetes init container run it (same image, same env).
     compose = yaml.safe_load((project / "compose.yaml").read_text())
     migrate = compose["services"]["migrate"]["command"]
-    run(project, *migrate, env=env).check()
-    assert (data_dir / "app.db").exists(), "the migration used the image's DATABASE_URL"
+    run(app, *migrate, env=env).check()
+    assert (app / "data" / "app.db").exists(), "the migration used the image's DATABASE_URL"
 
     env.pop("PORT")  # a free port instead of 8000 (`serving` picks it); HOST stays 0.0.0.0
-    with serving(project, argv=cmd, env=env) as base:
+    with serving(app, argv=cmd, env=env) as base:
         assert http_get(base + "/health").status == 200
         assert http_get(base + "/health/ready").status == 200
         docs = http_get(base + "/docs")
         assert docs.status == 200 and "swagger" in docs.body.lower()
         port = base.rsplit(":", 1)[1]
-        check = run(project, *probe, env={**env, "PORT": port}, timeout=30)
+        check = run(app, *probe, env={**env, "PORT": port}, timeout=30)
         assert check.returncode == 0, check.output
