@@ -35,7 +35,7 @@ PROJECT_CHECKS: tuple[tuple[str, ...], ...] = (
 
 
 def render(parent: Path, **answers: Any) -> Path:
-    """Render the template root into ``parent/<project_name>`` with Copier's defaults plus ``answers``.
+    """Render the template into ``parent/<project_name>``: Copier defaults plus ``answers``.
 
     Renders from the working tree (a plain directory), so uncommitted template edits are tested.
     """
@@ -122,7 +122,7 @@ class Response:
 def http_get(url: str, timeout: float = 10) -> Response:
     """GET without following redirects blindly; never raises for HTTP error statuses."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return Response(resp.status, dict(resp.headers), resp.read().decode("utf-8", "replace"))
     except urllib.error.HTTPError as err:
         return Response(err.code, dict(err.headers), err.read().decode("utf-8", "replace"))
@@ -169,7 +169,9 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, timeout: float, log: Pa
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+            raise AssertionError(
+                f"server exited with {proc.returncode}:\n{log.read_text()[-4000:]}"
+            )
         try:
             if http_get(url, timeout=2).status == 200:
                 return
