@@ -26,7 +26,7 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -705,16 +705,19 @@ def replay_build_stage(
     return env
 
 
-@contextmanager
-def image_on_host(
-    project: Path, app: Path, service_env: Mapping[str, str] | None = None
-) -> Iterator[tuple[str, dict[str, str], list[str]]]:
-    """Replay the Dockerfile's build into ``app`` (standing in for the image's /app), run the
-    compose `migrate` command (the Kubernetes init container's too) when there is one, then start
-    the Dockerfile's CMD with the image's ENV (plus ``service_env``, as compose adds it).
+@dataclass(frozen=True)
+class HostImage:
+    """The image's runtime, replayed on the host: ``app`` stands in for its /app."""
 
-    Yields the base URL, the environment and the HEALTHCHECK command.
-    """
+    app: Path
+    env: dict[str, str]  # the final stage's ENV, /app mapped to ``app``
+    cmd: list[str]
+    healthcheck: list[str]
+    migrate: list[str] | None  # compose's `migrate` command (the k8s init container's too)
+
+
+def build_on_host(project: Path, app: Path) -> HostImage:
+    """Replay the Dockerfile's build into ``app`` and read its runtime from the final stage."""
     # The CLI runs `uv lock` after rendering; the Dockerfile needs the lock file.
     run(project, "uv", "lock", "--quiet").check()
     instructions = parse_dockerfile((project / "Dockerfile").read_text())
@@ -730,18 +733,26 @@ def image_on_host(
         elif kw == "RUN":
             for directory in re.findall(r"mkdir -p (/app/\S+)", args):
                 (app / directory.removeprefix("/app/")).mkdir(parents=True)
-    env = host_env({**image_env, **(service_env or {})}, app)
-    cmd = json.loads([args for kw, args in stage if kw == "CMD"][-1])
     healthcheck = [args for kw, args in stage if kw == "HEALTHCHECK"][-1]
-    probe = json.loads(healthcheck.split(" CMD ", 1)[1])
+    compose_file = project / "compose.yaml"
+    services = yaml.safe_load(compose_file.read_text())["services"] if compose_file.exists() else {}
+    return HostImage(
+        app=app,
+        env=host_env(image_env, app),
+        cmd=json.loads([args for kw, args in stage if kw == "CMD"][-1]),
+        healthcheck=json.loads(healthcheck.split(" CMD ", 1)[1]),
+        migrate=services["migrate"]["command"] if "migrate" in services else None,
+    )
 
-    compose = yaml.safe_load((project / "compose.yaml").read_text())
-    if "migrate" in compose["services"]:
-        run(app, *compose["services"]["migrate"]["command"], env=env).check()
 
-    env.pop("PORT")  # a free port instead of 8000 (`serving` picks it); HOST stays 0.0.0.0
-    with serving(app, argv=cmd, env=env) as base:
-        yield base, {**env, "PORT": base.rsplit(":", 1)[1]}, probe
+def serve_and_probe(image: HostImage, env: Mapping[str, str]) -> None:
+    """Start the image's CMD with ``env``; /health, /health/ready, /docs and HEALTHCHECK pass."""
+    server_env = dict(env)
+    server_env.pop("PORT")  # a free port instead of 8000 (`serving` picks it); HOST stays
+    with serving(image.app, argv=image.cmd, env=server_env) as base:
+        probe_service(
+            image.app, base, {**server_env, "PORT": base.rsplit(":", 1)[1]}, image.healthcheck
+        )
 
 
 def probe_service(app: Path, base: str, env: Mapping[str, str], probe: list[str]) -> None:
@@ -774,10 +785,15 @@ def test_image_start_command_serves_health_and_docs(
     """
     project = render(tmp_path, **answers_for(framework, combination))
     require_app_code(project)
-    app = tmp_path / "app"
-    with image_on_host(project, app) as (base, env, probe):
-        assert (app / "data" / "app.db").exists(), "the migration used the image's DATABASE_URL"
-        probe_service(app, base, env, probe)
+    image = build_on_host(project, tmp_path / "app")
+    assert image.migrate is not None
+    run(image.app, *image.migrate, env=image.env).check()
+    assert (image.app / "data" / "app.db").exists(), "the migration used the image's DATABASE_URL"
+    serve_and_probe(image, image.env)
+
+    # As a Kubernetes pod runs it: the image's ENV overridden by the ConfigMap.
+    configmap = yaml.safe_load((project / "k8s" / "configmap.yaml").read_text())
+    serve_and_probe(image, {**image.env, **host_env(configmap["data"], image.app)})
 
 
 @pytest.mark.postgres
@@ -806,6 +822,8 @@ def test_compose_service_runs_on_postgresql(
         compose_url._replace(netloc=test_db.netloc, path=test_db.path)
     )
     service_env["SECRET_KEY"] = secrets.token_urlsafe(48)  # what .env provides
-    app = tmp_path / "app"
-    with image_on_host(project, app, service_env) as (base, env, probe):
-        probe_service(app, base, env, probe)
+    image = build_on_host(project, tmp_path / "app")
+    env = {**image.env, **host_env(service_env, image.app)}
+    assert image.migrate is not None
+    run(image.app, *image.migrate, env=env).check()
+    serve_and_probe(image, env)
