@@ -25,6 +25,7 @@ class FrameworkOpt(StrEnum):
     flask = "flask"
 
 
+INTERRUPTED = "interrupted; nothing was written"
 NEEDS = "Needs (what you are building)"
 ANSWERS = "Answers"
 
@@ -185,7 +186,7 @@ def recommend(
     run_recommend(AnswerSources(flags=flags, data=data or (), data_file=data_file), as_json)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per error kind)
     """Run the CLI; every error becomes one line on stderr and an exit code."""
     try:
         result = app(args=argv, prog_name="pyapi-scaffold", standalone_mode=False)
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         code = getattr(err, "exit_code", EXIT_USAGE)
         return _fail(f"{err.format_message()} (see --help)", code)
     except (KeyboardInterrupt, typer.Abort):
-        return _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+        return _fail(INTERRUPTED, EXIT_INTERRUPTED)
     except OSError as err:
         return _fail(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "), EXIT_FAILURE)
     except Exception as err:  # a bug: still one line, the traceback only on request
@@ -205,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             f"internal error: {type(err).__name__}: {err} (set PYAPI_SCAFFOLD_DEBUG=1 for details)",
             EXIT_FAILURE,
         )
+    if result == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into a silent Exit(130)
+        return _fail(INTERRUPTED, EXIT_INTERRUPTED)
     return result if isinstance(result, int) else 0
 
 

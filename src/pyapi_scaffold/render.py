@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from copier import run_copy
-from copier.errors import CopierError, CopierWarning
+from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
 
 from pyapi_scaffold.errors import ScaffoldError, UsageError
 from pyapi_scaffold.template_source import TemplateSource
@@ -45,6 +45,8 @@ def render_project(
                 quiet=True,
                 unsafe=False,
             )
+    except CopierAnswersInterrupt:
+        raise KeyboardInterrupt from None  # Ctrl-C at one of Copier's prompts
     except ValueError as err:
         raise UsageError(one_line(str(err))) from None
     except CopierError as err:
