@@ -179,8 +179,8 @@ def template_source(
     version = version or tool_version()
     templates = templates_dir()
     plain = TemplateSource(src_path=str(templates), vcs_ref=None)
-    if os.environ.get("PYAPI_SCAFFOLD_DEV_TEMPLATES") == "1":
-        return plain
+    if os.environ.get("PYAPI_SCAFFOLD_DEV_TEMPLATES") == "1" or shutil.which("git") is None:
+        return plain  # without git Copier cannot render a version (the project won't update)
     if history.find(version) is None:
         return plain
     if (
