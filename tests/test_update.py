@@ -567,3 +567,53 @@ def test_a_project_from_a_development_checkout_is_refused_clearly(
     assert result.code == 1
     assert "cannot be updated by pyapi-scaffold" in result.err
     assert result.err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- on a terminal: confirmation
+
+
+@pytest.mark.terminal
+def test_update_on_a_terminal_asks_first(
+    tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pexpect
+
+    project = generate(tmp_path, capsys)
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    environ.update(
+        {
+            "PYTHONPATH": str(REPO / "src"),
+            ts.VERSION_ENV: NEW,
+            "TERM": "xterm",
+            "COLUMNS": "120",
+        }
+    )
+
+    def spawn() -> pexpect.spawn:
+        return pexpect.spawn(
+            sys.executable,
+            ["-m", "pyapi_scaffold", "update", str(project), "-d", "websockets=true"],
+            env=environ,
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(50, 120),
+        )
+
+    declined = spawn()
+    declined.expect(rf"from template {OLD} to {NEW}, websockets: False -> True\? \[Y/n\]")
+    declined.sendline("n")
+    declined.expect("nothing changed")
+    declined.expect(pexpect.EOF)
+    declined.close()
+    assert declined.exitstatus == 0
+    assert not git(project, "status", "--porcelain").strip()
+
+    accepted = spawn()
+    accepted.expect(r"\[Y/n\]")
+    accepted.sendline("")
+    accepted.expect(f"template {OLD} -> {NEW}")
+    accepted.expect(pexpect.EOF)
+    accepted.close()
+    assert accepted.exitstatus == 0
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == f"v{NEW}" and answers["websockets"] is True
