@@ -115,9 +115,10 @@ class UpdateSummary:
             out.extend(f"    {path}" for path in self.conflicts)
             if not self.dry_run:
                 out.append(
-                    "  resolve: edit each file, keep the right side of the "
-                    "'<<<<<<< before updating' / '>>>>>>> after updating' markers, remove them, "
-                    "then `git add <file>`; review everything with `git diff HEAD` and commit"
+                    "  resolve: in each file keep the lines you want between "
+                    "'<<<<<<< before updating' (yours) and '>>>>>>> after updating' (the "
+                    "template's), delete the markers, `git add <file>`; then review with "
+                    "`git diff HEAD`, run the tests and commit"
                 )
         elif not self.dry_run:
             out.append("  no conflicts: review with `git diff HEAD`, run the tests, then commit")
