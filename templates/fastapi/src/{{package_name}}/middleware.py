@@ -2,10 +2,9 @@
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logging_config import request_id_var
@@ -14,7 +13,7 @@ logger = logging.getLogger("app.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and harmless to echo into headers and logs.
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 # A strict policy for the API and pages; the docs routes send their own (see docs.py).
 DEFAULT_CSP = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
@@ -23,12 +22,19 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
 )
+# Pre-encoded once: this runs on every response.
+_RAW_SECURITY_HEADERS = [
+    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS
+]
+_RAW_CSP_NAME = b"content-security-policy"
+_RAW_CSP = (_RAW_CSP_NAME, DEFAULT_CSP.encode())
+_RAW_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
 
 
 class RequestContextMiddleware:
     """Assigns an X-Request-ID, adds security headers and logs one line per request."""
 
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = False) -> None:
         self.app = app
         self.access_log = access_log
 
@@ -37,35 +43,35 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        incoming = None
+        raw_id = b""
         for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                incoming = value.decode("latin-1")
+            if name == _RAW_REQUEST_ID_NAME:
+                raw_id = value
                 break
-        if incoming is not None and _VALID_REQUEST_ID.match(incoming):
-            request_id = incoming
-        else:
-            request_id = uuid.uuid4().hex
+        if not raw_id or not _VALID_REQUEST_ID.match(raw_id):
+            raw_id = secrets.token_hex(16).encode()
+        request_id = raw_id.decode()
         token = request_id_var.set(request_id)
         start = time.perf_counter()
         status_code = 500
 
-        async def send_wrapper(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers.append(REQUEST_ID_HEADER, request_id)
-                for name, value in SECURITY_HEADERS:
-                    headers.append(name, value)
-                if "content-security-policy" not in headers:
-                    headers.append("Content-Security-Policy", DEFAULT_CSP)
+                headers = list(message.get("headers", ()))
+                has_csp = any(name.lower() == _RAW_CSP_NAME for name, _ in headers)
+                headers.append((_RAW_REQUEST_ID_NAME, raw_id))
+                headers.extend(_RAW_SECURITY_HEADERS)
+                if not has_csp:
+                    headers.append(_RAW_CSP)
+                message["headers"] = headers
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, send_with_headers)
         finally:
-            if self.access_log and scope["type"] == "http":
+            if self.access_log and scope["type"] == "http" and logger.isEnabledFor(logging.INFO):
                 logger.info(
                     "request",
                     extra={
