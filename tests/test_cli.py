@@ -17,11 +17,14 @@ import yaml
 
 from pyapi_scaffold import __version__
 
+from .support.projects import REPO_ROOT
+
 QUICK = ("--no-lock",)  # `uv lock` is covered once, in test_new_writes_lock
 
 
 def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYAPI_SCAFFOLD_DEBUG"}
+    env["PYTHONPATH"] = str(REPO_ROOT / "src")  # the code in this checkout, whatever is installed
     return subprocess.run(
         [sys.executable, "-m", "pyapi_scaffold", *args],
         cwd=cwd,

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.projects import render
-
-# Runtime Jinja2 templates of the generated app legitimately contain `{{ }}` / `{% %}`.
-RUNTIME_TEMPLATES = "templates"
+from tests.support.projects import assert_fully_rendered, render
 
 ALWAYS = {
     "pyproject.toml",
@@ -108,13 +105,7 @@ def test_tree_matches_the_options(
     assert {name.format(pkg="demo") for name in present} <= files
     assert not {name.format(pkg="demo") for name in absent} & files
 
-    for name in files:
-        text = (project / name).read_text(encoding="utf-8")
-        if f"/{RUNTIME_TEMPLATES}/" not in name:
-            for marker in ("{{", "{%", "%}", "{#", "#}"):
-                assert marker not in text, f"{name} contains {marker!r}"
-        assert "flask" not in text.lower() or name == ".copier-answers.yml", name
-        assert "\r" not in text, name
+    assert_fully_rendered(project, other_framework="flask")
 
     pyproject = (project / "pyproject.toml").read_text()
     assert ('"asyncpg' in pyproject) == (database == "postgres")
@@ -136,7 +127,7 @@ def test_session_auth_is_refused_for_fastapi(tmp_path: Path) -> None:
 
 
 def test_package_names_over_40_characters_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="at most 40"):
+    with pytest.raises(ValueError, match="40"):
         render(tmp_path, framework="fastapi", project_name="a" * 41)
 
 

@@ -21,7 +21,7 @@ import yaml
 from pyapi_scaffold.needs import NEEDS_KEYS
 from pyapi_scaffold.questions import is_asked, load_questions, resolved_defaults
 
-from .support.projects import TEMPLATES
+from .support.projects import REPO_ROOT, TEMPLATES
 
 pytestmark = pytest.mark.terminal
 
@@ -46,6 +46,7 @@ def prompts_in_order(given: set[str], answers: dict[str, object]) -> list[str]:
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env.update({"PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"})
+    env["PYTHONPATH"] = str(REPO_ROOT / "src")  # the code in this checkout, whatever is installed
     child = pexpect.spawn(
         sys.executable,
         ["-m", "pyapi_scaffold", "new", "svc", "--no-lock", *args],

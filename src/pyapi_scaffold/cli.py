@@ -220,3 +220,42 @@ def _fail(message: str, code: int) -> int:
 def run() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+# ==================================================================================================
+# `update` (issue 6): body owned by the updates work; orchestration in pyapi_scaffold.update.
+# ==================================================================================================
+
+
+@app.command()
+def update(
+    path: Annotated[
+        Path, typer.Argument(help="The generated project to update (default: here).")
+    ] = Path(),
+    data: DataFlag = None,
+    data_file: DataFileFlag = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; touch nothing.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only tell whether a newer template version exists.")
+    ] = False,
+) -> None:
+    """Update a generated project to this version's template (or change answers: -d auth=jwt)."""
+    from pyapi_scaffold.flows import has_terminal
+    from pyapi_scaffold.update import update_command
+
+    def confirm(question: str) -> bool:
+        return typer.confirm(question, default=True)
+
+    update_command(
+        path,
+        data or (),
+        data_file,
+        yes=yes,
+        dry_run=dry_run,
+        check=check,
+        echo=typer.echo,
+        confirm=confirm if has_terminal() else None,
+    )

@@ -56,3 +56,42 @@ def render_project(
 def one_line(message: str) -> str:
     """Collapse a library's multi-line message into the single line the CLI prints."""
     return " ".join(message.split())
+
+
+# ==================================================================================================
+# Updates (issue 6): `copier update` for `pyapi-scaffold update`. Owned by the updates work; the
+# orchestration (clean tree, known version, summary) lives in pyapi_scaffold.update.
+# ==================================================================================================
+
+
+def update_project(
+    project: Path,
+    *,
+    vcs_ref: str,
+    data: Mapping[str, Any],
+    conflict: str = "inline",
+) -> None:
+    """Run Copier's update in ``project`` (a clean git work tree) to template ``vcs_ref``.
+
+    Previous answers are kept except those in ``data``; nothing is asked. Clashes between the
+    user's edits and the template's changes become inline conflict markers.
+    """
+    from copier import run_update  # noqa: PLC0415 - lazy: keeps --help fast
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CopierWarning)
+            run_update(
+                str(project),
+                data=dict(data),
+                vcs_ref=vcs_ref,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                conflict="rej" if conflict == "rej" else "inline",
+                unsafe=False,
+            )
+    except ValueError as err:
+        raise UsageError(one_line(str(err))) from None
+    except CopierError as err:
+        raise ScaffoldError(f"updating the project failed: {one_line(str(err))}") from None
