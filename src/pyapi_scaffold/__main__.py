@@ -1,0 +1,3 @@
+from pyapi_scaffold.cli import run
+
+run()

@@ -1,0 +1,23 @@
+"""The errors the CLI turns into one-line messages and exit codes (in `cli.main`, and only there).
+
+Exit codes follow the product contract: 2 for usage or bad input (the person can fix the command),
+1 for a failure while doing the work, 130 when interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class ScaffoldError(Exception):
+    """Something went wrong doing the work; the message says what to do next."""
+
+    exit_code = EXIT_FAILURE
+
+
+class UsageError(ScaffoldError):
+    """The command, its flags or its answers are wrong; the message names the fix."""
+
+    exit_code = EXIT_USAGE

@@ -1,0 +1,225 @@
+"""The `new` and `recommend` flows: gather answers, recommend, confirm, render, report.
+
+This module decides *what* happens; `prompts` asks, `output` prints, `generate` writes. It knows
+whether a person is at the keyboard and never waits for one who is not: with no terminal and no
+`--yes`, every missing answer is named in a usage error instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
+from pyapi_scaffold.errors import UsageError
+from pyapi_scaffold.names import check_project_name
+from pyapi_scaffold.needs import NEEDS_KEYS, Needs
+from pyapi_scaffold.questions import (
+    Question,
+    coerce_answers,
+    hidden_keys,
+    load_questions,
+    unanswered,
+)
+from pyapi_scaffold.recommender import Recommendation, recommend, smallest_flip
+from pyapi_scaffold.resources import templates_dir
+
+# Questions whose default is derived from another answer are never "missing".
+_DERIVED = frozenset({"package_name"})
+
+
+@dataclass(frozen=True)
+class AnswerSources:
+    """Answers given on the command line, before validation."""
+
+    flags: Mapping[str, Any]
+    data: Sequence[str] = ()
+    data_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class NewOptions:
+    name: str
+    sources: AnswerSources
+    output_dir: Path
+    yes: bool = False
+    git: bool = True
+    lock: bool = True
+    dry_run: bool = False
+    as_json: bool = False
+
+
+def has_terminal() -> bool:
+    """Prompts need a real terminal on both ends; anything else is a script."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def collect_answers(sources: AnswerSources, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge the answers file, `--data` and flags; validate every key and value."""
+    questions = load_questions(templates_dir())
+    given = {k: v for k, v in sources.flags.items() if v is not None}
+    file_answers = load_data_file(sources.data_file) if sources.data_file else {}
+    merged = merge_sources(
+        ("--data-file", file_answers),
+        ("--data", parse_data_pairs(sources.data)),
+        ("flags", {**given, **extra}),
+    )
+    answers = coerce_answers(questions, merged)
+    for key in hidden_keys(questions, answers):
+        del answers[key]  # Copier would still use a value for a question it hides.
+    return answers
+
+
+def needs_of(answers: Mapping[str, Any]) -> Needs:
+    try:
+        return Needs.from_mapping({k: answers[k] for k in NEEDS_KEYS if k in answers})
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def run_recommend(sources: AnswerSources, as_json: bool) -> None:
+    from pyapi_scaffold import output
+
+    answers = collect_answers(sources, {})
+    needs = needs_of(answers)
+    rec = recommend(needs)
+    change = smallest_flip(needs)
+    if as_json:
+        output.emit_json(
+            {
+                "needs": needs.as_answers(),
+                "recommendation": recommendation_json(rec),
+                "flip": None
+                if change is None
+                else {
+                    "framework": change.framework,
+                    "changes": [dataclasses.asdict(c) for c in change.changes],
+                    "description": change.describe(),
+                },
+            }
+        )
+        return
+    output.recommendation(rec)
+    output.flip(change)
+
+
+def run_new(options: NewOptions) -> None:
+    from pyapi_scaffold import output
+    from pyapi_scaffold.generate import NewRequest, check_destination, create_project
+
+    problem = check_project_name(options.name)
+    if problem:
+        raise UsageError(problem)
+    check_destination(options.name, options.output_dir)
+    answers = collect_answers(options.sources, {"project_name": options.name})
+    questions = load_questions(templates_dir())
+    interactive = has_terminal() and not options.yes
+    if not interactive and not options.yes:
+        _refuse_missing(questions, answers)
+
+    missing_needs = [questions[k] for k in NEEDS_KEYS if k not in answers]
+    if interactive and missing_needs:
+        from pyapi_scaffold import prompts
+
+        answers.update(prompts.ask(missing_needs, {}))
+    rec = recommend(needs_of(answers))
+    framework = answers.get("framework")
+    if framework is None and interactive:
+        if not options.as_json:
+            output.recommendation(rec)
+        from pyapi_scaffold import prompts
+
+        labels = dict(
+            zip(questions["framework"].choices, questions["framework"].labels, strict=True)
+        )
+        framework = prompts.choose_framework(rec.framework, labels)
+    elif not options.as_json:
+        output.recommendation(rec, chosen=framework)
+    framework = framework or rec.framework
+    answers["framework"] = framework
+
+    request = NewRequest(
+        name=options.name,
+        output_dir=options.output_dir,
+        answers=answers,
+        user_defaults=user_defaults(questions),
+        ask=interactive,
+        git=options.git,
+        lock=options.lock,
+        dry_run=options.dry_run,
+    )
+    result = create_project(request)
+    if options.as_json:
+        output.emit_json(
+            {
+                "framework": framework,
+                "recommended": rec.framework,
+                "overridden": framework != rec.framework,
+                "recommendation": recommendation_json(rec),
+                "path": str(result.path),
+                "dry_run": options.dry_run,
+                "answers": result.answers,
+                "files": result.files,
+                "git_committed": result.committed,
+                "uv_lock": result.locked,
+                "notes": result.notes,
+            }
+        )
+    elif options.dry_run:
+        output.dry_run(result.path, framework, result.answers, result.files)
+    else:
+        output.created(result.path, framework, result.answers, result.notes)
+
+
+def recommendation_json(rec: Recommendation) -> dict[str, Any]:
+    return {
+        "framework": rec.framework,
+        "scores": rec.scores,
+        "tie_broken": rec.tie_broken,
+        "summary": rec.summary,
+        "reasons": [dataclasses.asdict(r) for r in rec.reasons],
+    }
+
+
+def _refuse_missing(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> None:
+    missing = [k for k in unanswered(questions, answers) if k not in _DERIVED]
+    if missing:
+        named = ", ".join(_flag_for(k) for k in missing)
+        raise UsageError(
+            f"no terminal to ask on and {len(missing)} answers are missing: pass --yes to take "
+            f"the defaults, or give them: {named}"
+        )
+
+
+def _flag_for(key: str) -> str:
+    if key in NEEDS_KEYS or key == "framework":
+        return f"--{key.replace('_', '-')}"
+    return f"--data {key}=..."
+
+
+def user_defaults(questions: Mapping[str, Question]) -> dict[str, Any]:
+    """Defaults a person would expect: their git identity and the Python they run us with."""
+    defaults: dict[str, Any] = {}
+    for key, git_key in (("author_name", "user.name"), ("author_email", "user.email")):
+        value = _git_config(git_key)
+        if value:
+            defaults[key] = value
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if running in questions["python_version"].choices:
+        defaults["python_version"] = running
+    return defaults
+
+
+def _git_config(key: str) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", "config", "--get", key], capture_output=True, text=True, check=False, timeout=5
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return proc.stdout.strip()

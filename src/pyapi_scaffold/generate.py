@@ -1,0 +1,204 @@
+"""`new`, step by step: render into a temporary folder, lock, commit, then move into place.
+
+Nothing appears at the destination until everything that can fail has succeeded, so a bad answer,
+a failed lock or Ctrl-C leaves the file system exactly as it was. The temporary folder sits beside
+the destination, so the final move is a single atomic rename on the same file system.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pyapi_scaffold import __version__
+from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.render import render_project
+from pyapi_scaffold.template_source import TemplateSource, template_source
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """Everything `new` needs once the answers are known (or known to be asked by Copier)."""
+
+    name: str
+    output_dir: Path
+    answers: Mapping[str, Any]
+    user_defaults: Mapping[str, Any]
+    ask: bool = False
+    git: bool = True
+    lock: bool = True
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """What was (or, in a dry run, would be) created."""
+
+    path: Path
+    answers: dict[str, Any]
+    files: list[str]
+    committed: bool = False
+    locked: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def check_destination(name: str, output_dir: Path) -> Path:
+    """The project's final path; refuse a non-empty destination or an unwritable parent."""
+    dest = (output_dir / name).absolute()
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise UsageError(
+            f"{dest} already exists and is not empty; choose another name or --output-dir"
+        )
+    if output_dir.exists() and not output_dir.is_dir():
+        raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
+    anchor = _nearest_existing(output_dir)
+    if not os.access(anchor, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to {anchor}; choose a writable --output-dir")
+    return dest
+
+
+def create_project(request: NewRequest, source: TemplateSource | None = None) -> NewResult:
+    """Render, lock and commit in a scratch folder, then move the result to its destination."""
+    source = source or template_source()
+    dest = check_destination(request.name, request.output_dir)
+    if request.dry_run:
+        with tempfile.TemporaryDirectory(prefix="pyapi-scaffold-dry-") as dry:
+            staged = Path(dry) / request.name
+            _render(source, staged, request)
+            return NewResult(dest, _recorded_answers(staged), _list_files(staged))
+
+    created_parents = _make_parents(request.output_dir)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{request.name}.", dir=request.output_dir))
+    try:
+        staged = scratch / request.name
+        _render(source, staged, request)
+        notes: list[str] = []
+        locked = request.lock and _uv_lock(staged, notes)
+        committed = request.git and _git_commit(staged, request.answers, notes)
+        result = NewResult(
+            dest, _recorded_answers(staged), _list_files(staged), committed, locked, notes
+        )
+        if dest.exists():
+            dest.rmdir()  # checked empty above
+        staged.rename(dest)
+        return result
+    except BaseException:
+        for parent in created_parents:
+            shutil.rmtree(parent, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _render(source: TemplateSource, staged: Path, request: NewRequest) -> None:
+    render_project(
+        source, staged, request.answers, user_defaults=request.user_defaults, ask=request.ask
+    )
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _make_parents(output_dir: Path) -> list[Path]:
+    """Create a missing --output-dir; return the outermost folder created, for clean-up."""
+    missing: list[Path] = []
+    path = output_dir.absolute()
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot create --output-dir {output_dir}: {err.strerror}") from None
+    return missing[-1:]
+
+
+def _recorded_answers(project: Path) -> dict[str, Any]:
+    answers_file = project / ".copier-answers.yml"
+    loaded = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    return {k: v for k, v in loaded.items() if not str(k).startswith("_")}
+
+
+def _list_files(project: Path) -> list[str]:
+    return sorted(
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    )
+
+
+def uv_binary() -> str | None:
+    """uv from our own dependency (the `uv` wheel ships it), else from PATH."""
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415 (optional: only when the uv wheel is installed)
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _uv_lock(project: Path, notes: list[str]) -> bool:
+    uv = uv_binary()
+    if uv is None:
+        notes.append("uv was not found, so no uv.lock was written: install uv and run `uv lock`")
+        return False
+    proc = subprocess.run(
+        [uv, "lock", "--quiet"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise ScaffoldError(
+            f"`uv lock` failed ({last}); rerun with --no-lock to skip it (e.g. offline)"
+        )
+    return True
+
+
+def _git_commit(project: Path, answers: Mapping[str, Any], notes: list[str]) -> bool:
+    git = shutil.which("git")
+    if git is None:
+        notes.append("git was not found, so the project is not a repository yet: run `git init`")
+        return False
+    identity: list[str] = []
+    if not _git_config(git, "user.email"):
+        name = str(answers.get("author_name") or "pyapi-scaffold")
+        email = str(answers.get("author_email") or "pyapi-scaffold@localhost")
+        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    for argv in (
+        [git, "init", "-q", "-b", "main"],
+        [git, "add", "-A"],
+        [
+            git,
+            *identity,
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            f"Initial commit from pyapi-scaffold {__version__}",
+        ],
+    ):
+        proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise ScaffoldError(f"`git {argv[1]}` failed: {proc.stderr.strip() or proc.stdout}")
+    return True
+
+
+def _git_config(git: str, key: str) -> str:
+    proc = subprocess.run([git, "config", key], capture_output=True, text=True, check=False)
+    return proc.stdout.strip()

@@ -1,0 +1,104 @@
+"""Everything the CLI prints: the only module that imports rich.
+
+Human output goes to stdout; errors and notes go to stderr so `--json` keeps stdout to exactly one
+JSON object. Colour is rich's decision (off when not a terminal or when NO_COLOR is set).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pyapi_scaffold.criteria import FRAMEWORK_NAMES
+from pyapi_scaffold.recommender import Flip, Recommendation
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+_NAMES: dict[str, str] = {str(k): v for k, v in FRAMEWORK_NAMES.items()}
+
+
+def error(message: str) -> None:
+    """The single line every failure ends with."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+
+
+def note(message: str) -> None:
+    err.print(f"[yellow]note:[/] {message}", soft_wrap=True)
+
+
+def emit_json(payload: Mapping[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def recommendation(rec: Recommendation, chosen: str | None = None) -> None:
+    """Both scores, then the criteria that pushed each way with their reasons and sources."""
+    name = _NAMES[rec.framework]
+    scores = "  ".join(f"{_NAMES[k]} {v}" for k, v in rec.scores.items())
+    out.print(f"\n[bold]Recommended: {name}[/]   (scores: {scores})")
+    out.print(rec.summary)
+    table = Table(show_lines=True, pad_edge=False, expand=True)
+    table.add_column("favours")
+    table.add_column("weight", justify="right")
+    table.add_column("criterion", overflow="fold", ratio=1)
+    table.add_column("why (source document)", overflow="fold", ratio=2)
+    for reason in rec.reasons:
+        favours = _NAMES[reason.favours] if reason.favours else "-"
+        why = f"{reason.reason}\n[dim]{reason.source}[/]"
+        table.add_row(favours, f"+{reason.weight}", reason.title, why)
+    out.print(table)
+    if chosen and chosen != rec.framework:
+        out.print(
+            f"[yellow]Overridden:[/] {name} was recommended; using {_NAMES[chosen]} as you asked."
+        )
+
+
+def flip(change: Flip | None) -> None:
+    if change is None:
+        out.print("No change of answers would flip this recommendation.")
+    else:
+        out.print(f"What would flip it: {change.describe()}.")
+
+
+def dry_run(path: Path, framework: str, answers: Mapping[str, Any], files: Sequence[str]) -> None:
+    out.print(f"\n[bold]Dry run[/]: would create {path} ({_NAMES[framework]}), nothing written.")
+    out.print("Answers:")
+    for key, value in answers.items():
+        out.print(f"  {key}: {value}")
+    out.print(f"Files ({len(files)}):")
+    for name in files:
+        out.print(f"  {name}")
+
+
+def created(path: Path, framework: str, answers: Mapping[str, Any], notes: Sequence[str]) -> None:
+    """Success, then the exact commands to install, run, open the docs and test."""
+    package = answers.get("package_name", path.name)
+    shown = _display_path(path)
+    out.print(f"\n[bold green]Created[/] {shown} ({_NAMES[framework]}).\n")
+    out.print("Next steps:")
+    steps = [
+        (f"cd {shown}", ""),
+        ("uv sync", "install (creates .venv from uv.lock)"),
+        (f"uv run python -m {package}", "run the service"),
+        ("open http://127.0.0.1:8000/docs", "interactive API docs (also /redoc)"),
+        ("uv run pytest", "run the tests"),
+        ("uv run ruff check . && uv run mypy", "lint and type-check"),
+    ]
+    if answers.get("database") not in (None, "none"):
+        steps.insert(2, ("see README.md → Database", "apply the migrations"))
+    for command, why in steps:
+        out.print(f"  [cyan]{command}[/]" + (f"   # {why}" if why else ""))
+    for message in notes:
+        note(message)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

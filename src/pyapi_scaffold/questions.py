@@ -1,0 +1,124 @@
+"""The template's questions, read from its `copier.yml`, so the CLI never keeps a second copy.
+
+Flags, `--data`, answers files, the "what is missing" message and the JSON output all use this
+schema: a key is valid if `copier.yml` asks it, a value is valid if it fits the question's type and
+choices, and a question is asked only when its `when` holds for the answers so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment
+
+from pyapi_scaffold.errors import UsageError
+
+_TRUE = frozenset({"true", "yes", "y", "on", "1"})
+_FALSE = frozenset({"false", "no", "n", "off", "0"})
+
+
+@dataclass(frozen=True)
+class Question:
+    """One Copier question, as far as the CLI needs to know it."""
+
+    key: str
+    type: str
+    help: str
+    choices: tuple[str, ...]
+    labels: tuple[str, ...]
+    default: Any
+    when: Any
+
+    def coerce(self, raw: object) -> str | bool:
+        """Turn a flag/`--data`/YAML value into this question's type, or explain the problem."""
+        if self.type == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise UsageError(f"{self.key} must be true or false, not {raw!r}")
+        if isinstance(raw, bool | dict | list) or raw is None:
+            raise UsageError(f"{self.key} must be a text value, not {raw!r}")
+        value = str(raw)
+        if self.choices and value not in self.choices:
+            raise UsageError(f"{self.key} must be one of {', '.join(self.choices)}; got {value!r}")
+        return value
+
+
+@cache
+def load_questions(template_root: Path) -> dict[str, Question]:
+    """Parse `copier.yml` (keys starting with '_' are Copier settings, not questions)."""
+    raw = yaml.safe_load((template_root / "copier.yml").read_text(encoding="utf-8"))
+    questions: dict[str, Question] = {}
+    for key, spec in raw.items():
+        if key.startswith("_") or not isinstance(spec, dict):
+            continue
+        choices = spec.get("choices") or ()
+        values = tuple(str(v) for v in (choices.values() if isinstance(choices, dict) else choices))
+        labels = tuple(str(k) for k in choices) if isinstance(choices, dict) else values
+        questions[key] = Question(
+            key=key,
+            type=str(spec.get("type", "str")),
+            help=str(spec.get("help", key)),
+            choices=values,
+            labels=labels,
+            default=spec.get("default"),
+            when=spec.get("when", True),
+        )
+    return questions
+
+
+def coerce_answers(questions: Mapping[str, Question], raw: Mapping[str, object]) -> dict[str, Any]:
+    """Validate keys and values given by a person or a script; unknown keys are usage errors."""
+    unknown = sorted(set(raw) - set(questions))
+    if unknown:
+        keys = ", ".join(map(repr, unknown))
+        raise UsageError(f"unknown answer key {keys}; valid keys: {', '.join(questions)}")
+    return {key: questions[key].coerce(value) for key, value in raw.items()}
+
+
+def resolved_defaults(
+    questions: Mapping[str, Question], answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Every question's value: the answer when given, else its (Jinja-rendered) default."""
+    env = Environment(autoescape=False)
+    context: dict[str, Any] = {}
+    for key, question in questions.items():
+        if key in answers:
+            context[key] = answers[key]
+        elif isinstance(question.default, str) and "{{" in question.default:
+            context[key] = env.from_string(question.default).render(**context)
+        else:
+            context[key] = question.default
+    return context
+
+
+def is_asked(question: Question, context: Mapping[str, Any]) -> bool:
+    """Whether Copier would ask ``question`` given the other answers (its `when` holds)."""
+    when = question.when
+    if isinstance(when, bool):
+        return when
+    if isinstance(when, str):
+        rendered = Environment(autoescape=False).from_string(when).render(**context)
+        return rendered.strip().lower() not in {"", "false", "0", "no", "none", "off"}
+    return bool(when)
+
+
+def hidden_keys(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> list[str]:
+    """Given keys whose question is hidden by the other answers (e.g. compose without docker)."""
+    context = resolved_defaults(questions, answers)
+    return [k for k in answers if k in questions and not is_asked(questions[k], context)]
+
+
+def unanswered(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> list[str]:
+    """Keys Copier would still have to ask about, in the template's order."""
+    context = resolved_defaults(questions, answers)
+    return [k for k, q in questions.items() if k not in answers and is_asked(q, context)]

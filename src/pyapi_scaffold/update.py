@@ -1,0 +1,498 @@
+"""`pyapi-scaffold update`: move a generated project to this install's template version.
+
+The work itself is Copier's update (a three-way merge of the user's project with the old and the
+new render); around it we check what Copier would otherwise report as a traceback or a riddle:
+the project is a clean git work tree, was generated from pyapi-scaffold's released templates, at
+a version this install knows, and the local template source exists (rebuilt if missing). We end
+with a summary: versions, changed files, conflicts and how to resolve them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pyapi_scaffold import template_history as th
+from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.template_source import (
+    LOCAL_REPO_SPEC,
+    TemplateSource,
+    ensure_local_repo,
+    local_repo_path,
+    shipped_history,
+    tool_version,
+)
+
+ANSWERS_FILE = ".copier-answers.yml"
+CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+@dataclass(frozen=True)
+class ProjectState:
+    """What the project's answers file says about where it came from."""
+
+    path: Path
+    answers: dict[str, Any]
+    src_path: str | None
+    version: str | None  # the released template version it was last rendered from
+
+
+@dataclass(frozen=True)
+class UpdateCheck:
+    """`update --check`: is a newer template version available?"""
+
+    current: str
+    latest: str
+
+    @property
+    def outdated(self) -> bool:
+        return th.version_key(self.latest) > th.version_key(self.current)
+
+    def message(self) -> str:
+        if self.outdated:
+            return (
+                f"template {self.current} -> {self.latest} available: run `pyapi-scaffold update`"
+            )
+        return f"up to date (template {self.current})"
+
+
+@dataclass(frozen=True)
+class UpdateSummary:
+    """What an update did (or, with dry_run, would do)."""
+
+    project: Path
+    from_version: str
+    to_version: str
+    changed_answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    changed: tuple[str, ...] = ()  # "M path", "A path", "D path"
+    conflicts: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()  # deleted by the user, changed by the template: back again
+    dry_run: bool = False
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.changed and not self.conflicts
+
+    def lines(self) -> list[str]:
+        verb = "would update" if self.dry_run else "updated"
+        head = (
+            f"{verb} {self.project}: template {self.from_version} -> {self.to_version}"
+            if self.from_version != self.to_version
+            else f"{verb} {self.project} at template {self.to_version}"
+        )
+        out = [head]
+        for key, (old, new) in self.changed_answers.items():
+            out.append(f"  answer {key}: {old!r} -> {new!r}")
+        if self.nothing_to_do:
+            out.append("  no file changes")
+            return out
+        out.append(f"  {len(self.changed)} file(s) changed:")
+        out.extend(f"    {entry}" for entry in self.changed)
+        if self.restored:
+            out.append(
+                f"  {len(self.restored)} file(s) you had deleted came back because the template "
+                "changed them (delete them again if you do not want the new version):"
+            )
+            out.extend(f"    {path}" for path in self.restored)
+        if self.conflicts:
+            out.append(f"  {len(self.conflicts)} file(s) in conflict:")
+            out.extend(f"    {path}" for path in self.conflicts)
+            if not self.dry_run:
+                out.append(
+                    "  resolve: edit each file, keep the right side of the "
+                    "'<<<<<<< before updating' / '>>>>>>> after updating' markers, remove them, "
+                    "then `git add <file>`; review everything with `git diff HEAD` and commit"
+                )
+        elif not self.dry_run:
+            out.append("  no conflicts: review with `git diff HEAD`, run the tests, then commit")
+        return out
+
+
+# ---------------------------------------------------------------- project inspection
+
+
+def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=project, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise ScaffoldError("git is not installed; updating needs git on PATH") from None
+
+
+def read_project(path: Path) -> ProjectState:
+    project = path.expanduser().resolve()
+    if not project.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    answers_path = project / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise UsageError(f"{path} is not a project generated by pyapi-scaffold (no {ANSWERS_FILE})")
+    try:
+        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ScaffoldError(f"cannot read {answers_path}: {' '.join(str(err).split())}") from None
+    if not isinstance(answers, dict):
+        raise ScaffoldError(f"{answers_path} is not a mapping of answers")
+    commit = answers.get("_commit")
+    version = None
+    if isinstance(commit, str) and commit.startswith("v") and th.is_release_version(commit[1:]):
+        version = commit[1:]
+    src = answers.get("_src_path")
+    return ProjectState(
+        path=project,
+        answers=answers,
+        src_path=src if isinstance(src, str) else None,
+        version=version,
+    )
+
+
+def check_clean(project: Path) -> None:
+    top = _git(project, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise ScaffoldError(
+            f"{project} is not in a git repository; updating needs one "
+            "(git init && git add -A && git commit -m 'Generated project')"
+        )
+    if _git(project, "rev-parse", "--verify", "-q", "HEAD").returncode != 0:
+        raise ScaffoldError(f"{project} has no commit yet; commit the project before updating")
+    status = _git(project, "status", "--porcelain", "--untracked-files=all")
+    dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if dirty:
+        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
+        raise ScaffoldError(
+            f"the project has uncommitted changes ({dirty[0]}{more}); "
+            "commit or stash them before updating"
+        )
+
+
+def _upgrade_hint(version: str) -> str:
+    return f"upgrade pyapi-scaffold to >= {version} (pip install -U 'pyapi-scaffold>={version}')"
+
+
+def validate_source(state: ProjectState, history: th.History, tool_version: str) -> None:
+    """Refuse, with the fix, every project this install cannot update."""
+    if state.src_path != LOCAL_REPO_SPEC:
+        raise ScaffoldError(
+            f"this project's template source is {state.src_path!r}, not pyapi-scaffold's "
+            f"released templates ({LOCAL_REPO_SPEC}); it was generated from a development "
+            "checkout or another template and cannot be updated by pyapi-scaffold"
+        )
+    commit = state.answers.get("_commit")
+    if state.version is None:
+        raise ScaffoldError(
+            f"the project records no released template version (_commit: {commit!r}) "
+            "and cannot be updated"
+        )
+    known = history.versions()
+    if not known or tool_version not in known:
+        raise ScaffoldError(
+            f"this pyapi-scaffold ({tool_version}) ships no released template; "
+            "install a released pyapi-scaffold"
+        )
+    if state.version not in known:
+        if th.version_key(state.version) > th.version_key(tool_version):
+            raise ScaffoldError(
+                f"this project uses template {state.version}, newer than this pyapi-scaffold "
+                f"({tool_version}): {_upgrade_hint(state.version)}"
+            )
+        raise ScaffoldError(
+            f"template version {state.version} is unknown to this pyapi-scaffold "
+            f"({tool_version}); {_upgrade_hint(state.version)}"
+        )
+
+
+def _ensure_source(history: th.History) -> None:
+    try:
+        ensure_local_repo(history)
+    except th.HistoryError as err:
+        raise ScaffoldError(f"cannot prepare the local template source: {err}") from None
+
+
+def _collect(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(changed, conflicts) of a work tree after an update, relative to the project."""
+    status = _git(project, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    changed: list[str] = []
+    conflicts: list[str] = []
+    prefix = _git(project, "rev-parse", "--show-prefix").stdout.strip()
+    for line in status.stdout.splitlines():
+        code, path = line[:2], line[3:]
+        if " -> " in path:
+            path = path.split(" -> ", 1)[1]
+        path = path.strip('"')
+        rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
+        if "U" in code or code in {"AA", "DD"}:
+            conflicts.append(rel)
+            changed.append(f"C {rel}")
+            continue
+        kind = "A" if code == "??" or "A" in code else "D" if "D" in code else "M"
+        changed.append(f"{kind} {rel}")
+        file = project / rel
+        if kind == "M" and file.is_file() and rel.endswith(".rej"):
+            conflicts.append(rel)
+        elif kind in {"M", "A"} and file.is_file():
+            try:
+                if CONFLICT_MARKER in file.read_text(encoding="utf-8", errors="replace"):
+                    conflicts.append(rel)
+            except OSError:
+                pass
+    return tuple(changed), tuple(dict.fromkeys(conflicts))
+
+
+def _changed_answers(
+    before: Mapping[str, Any], data: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    return {
+        key: (before.get(key), value)
+        for key, value in data.items()
+        if str(before.get(key)).lower() != str(value).lower()
+    }
+
+
+# ---------------------------------------------------------------- files the user deleted
+
+
+def _rendered_path(template_path: str, answers: Mapping[str, Any]) -> str | None:
+    """Where Copier would write a template file (None: not rendered, or not computable here)."""
+    from jinja2 import Environment, TemplateError  # noqa: PLC0415
+
+    env = Environment(autoescape=False)
+    parts = []
+    for segment in template_path.split("/"):
+        try:
+            rendered = env.from_string(segment).render(**answers) if "{" in segment else segment
+        except TemplateError:  # Copier-only context (e.g. _copier_conf): not a candidate
+            return None
+        if not rendered:
+            return None
+        parts.append(rendered)
+    path = "/".join(parts)
+    return path.removesuffix(".jinja")
+
+
+def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
+    """Files the project's template version renders that are missing from the project (cheap)."""
+    framework = state.answers.get("framework")
+    if not isinstance(framework, str) or state.version is None:
+        return ()
+    try:
+        listing = th.git(
+            "ls-tree", "-r", "--name-only", th.tag_for(state.version), "--", f"{framework}/",
+            cwd=local_repo_path(),
+        )  # fmt: skip
+    except th.HistoryError:
+        return ()
+    answers = {k: v for k, v in state.answers.items() if not str(k).startswith("_")}
+    missing = []
+    for line in listing.splitlines():
+        rel = _rendered_path(line[len(framework) + 1 :], answers)
+        if rel and not (state.path / rel).exists():
+            missing.append(rel)
+    return tuple(missing)
+
+
+def _restore_changed_deletions(
+    state: ProjectState, where: Path, deleted: Sequence[str], target: str
+) -> tuple[str, ...]:
+    """Bring back deleted files whose content the template changed (Copier drops the change)."""
+    still = [rel for rel in deleted if not (where / rel).exists()]
+    if not still:
+        return ()
+    from pyapi_scaffold.render import render_project  # noqa: PLC0415 - imports copier
+
+    old_answers = {k: v for k, v in state.answers.items() if not str(k).startswith("_")}
+    new_all = yaml.safe_load((where / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
+    new_answers = {k: v for k, v in new_all.items() if not str(k).startswith("_")}
+    restored = []
+    with tempfile.TemporaryDirectory(prefix="pyapi-update-renders-") as tmp:
+        old, new = Path(tmp) / "old", Path(tmp) / "new"
+        assert state.version is not None
+        for dest, ref, answers in (
+            (old, th.tag_for(state.version), old_answers),
+            (new, target, new_answers),
+        ):
+            render_project(
+                TemplateSource(LOCAL_REPO_SPEC, ref), dest, answers, user_defaults={}, ask=False
+            )
+        for rel in still:
+            fresh = new / rel
+            if not fresh.is_file():
+                continue
+            before = old / rel
+            if before.is_file() and before.read_bytes() == fresh.read_bytes():
+                continue
+            (where / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(fresh, where / rel)
+            restored.append(rel)
+    return tuple(restored)
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def check_update(
+    path: Path, *, version: str | None = None, history: th.History | None = None
+) -> UpdateCheck:
+    """Compare the project's template version with the newest one this install knows."""
+    history = history or shipped_history()
+    tool = version or tool_version()
+    state = read_project(path)
+    validate_source(state, history, tool)
+    assert state.version is not None
+    return UpdateCheck(current=state.version, latest=tool)
+
+
+def run_update(
+    path: Path,
+    data: Mapping[str, Any] | None = None,
+    *,
+    dry_run: bool = False,
+    version: str | None = None,
+    history: th.History | None = None,
+) -> UpdateSummary:
+    """Update the project at ``path`` to ``tool_version`` (answers in ``data`` changed)."""
+    from pyapi_scaffold.render import update_project  # noqa: PLC0415 - imports copier
+
+    history = history or shipped_history()
+    tool = version or tool_version()
+    data = dict(data or {})
+    state = read_project(path)
+    validate_source(state, history, tool)
+    assert state.version is not None
+    check_clean(state.path)
+    _ensure_source(history)
+    target = th.tag_for(tool)
+    changed_answers = _changed_answers(state.answers, data)
+
+    def summary(where: Path) -> UpdateSummary:
+        changed, conflicts = _collect(where)
+        return UpdateSummary(
+            project=state.path,
+            from_version=state.version or "?",
+            to_version=tool,
+            changed_answers=changed_answers,
+            changed=changed,
+            conflicts=conflicts,
+            dry_run=dry_run,
+        )
+
+    deleted = _deleted_by_user(state)
+
+    def apply(where: Path) -> UpdateSummary:
+        update_project(where, vcs_ref=target, data=data)
+        restored = _restore_changed_deletions(state, where, deleted, target)
+        return replace(summary(where), restored=restored)
+
+    if not dry_run:
+        return apply(state.path)
+
+    top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip())
+    sub = state.path.relative_to(top.resolve())
+    with tempfile.TemporaryDirectory(prefix="pyapi-update-dry-") as tmp:
+        clone = Path(tmp) / "project"
+        cloned = _git(Path(tmp), "clone", "-q", "--no-hardlinks", str(top), str(clone))
+        if cloned.returncode != 0:
+            detail = cloned.stderr.strip()
+            raise ScaffoldError(f"cannot make a scratch copy for --dry-run: {detail}")
+        result = apply(clone / sub)
+        shutil.rmtree(clone, ignore_errors=True)
+    return result
+
+
+# ---------------------------------------------------------------- the CLI command's body
+
+
+def _relock(summary: UpdateSummary) -> str | None:
+    """Refresh uv.lock when the update changed pyproject.toml; return a note if it could not."""
+    project = summary.project
+    touched = {entry[2:] for entry in summary.changed}
+    if summary.dry_run or "pyproject.toml" not in touched or not (project / "uv.lock").is_file():
+        return None
+    if "pyproject.toml" in summary.conflicts:
+        return "pyproject.toml is in conflict: resolve it, then run `uv lock`"
+    from pyapi_scaffold.generate import uv_binary  # noqa: PLC0415
+
+    uv = uv_binary()
+    if uv is None:
+        return "uv was not found: run `uv lock` to refresh uv.lock"
+    proc = subprocess.run(
+        [uv, "lock", "--quiet"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return f"`uv lock` failed ({last}): run it again when online"
+    return "uv.lock refreshed for the new dependencies"
+
+
+def parse_update_data(
+    state: ProjectState, pairs: Sequence[str], data_file: Path | None
+) -> dict[str, Any]:
+    """Validate `--data` / `--data-file` against the template's questions (the lead's rules)."""
+    from pyapi_scaffold.answers import (  # noqa: PLC0415
+        load_data_file,
+        merge_sources,
+        parse_data_pairs,
+    )
+    from pyapi_scaffold.questions import coerce_answers, hidden_keys, load_questions  # noqa: PLC0415
+    from pyapi_scaffold.resources import templates_dir  # noqa: PLC0415
+
+    file_answers = load_data_file(data_file) if data_file else {}
+    merged = merge_sources(("--data-file", file_answers), ("--data", parse_data_pairs(pairs)))
+    if not merged:
+        return {}
+    questions = load_questions(templates_dir())
+    given = coerce_answers(questions, merged)
+    previous = {k: v for k, v in state.answers.items() if k in questions}
+    hidden = set(hidden_keys(questions, {**previous, **given}))
+    return {k: v for k, v in given.items() if k not in hidden}
+
+
+def update_command(
+    path: Path,
+    pairs: Sequence[str] = (),
+    data_file: Path | None = None,
+    *,
+    yes: bool = False,
+    dry_run: bool = False,
+    check: bool = False,
+    echo: Callable[[str], None] = print,
+    confirm: Callable[[str], bool] | None = None,
+) -> UpdateSummary | UpdateCheck | None:
+    """The whole `pyapi-scaffold update` command (flags already parsed by typer)."""
+    if check:
+        if pairs or data_file:
+            raise UsageError("--check takes no --data/--data-file")
+        result = check_update(path)
+        _ensure_source(shipped_history())  # so plain `copier update` / `check-update` work too
+        echo(result.message())
+        return result
+    state = read_project(path)
+    validate_source(state, shipped_history(), tool_version())
+    data = parse_update_data(state, pairs, data_file)
+    check_clean(state.path)
+    if confirm is not None and not yes and not dry_run:
+        changes = _changed_answers(state.answers, data)
+        what = "".join(f", {k}: {old} -> {new}" for k, (old, new) in changes.items())
+        if not confirm(
+            f"Update {state.path} from template {state.version} to {tool_version()}{what}?"
+        ):
+            echo("nothing changed")
+            return None
+    summary = run_update(state.path, data, dry_run=dry_run)
+    for line in summary.lines():
+        echo(line)
+    note = _relock(summary)
+    if note:
+        echo(f"  {note}")
+    return summary

@@ -1,0 +1,1 @@
+"""Helpers shared by the test layers: render projects, run their own tools, serve them."""

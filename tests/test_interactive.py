@@ -1,0 +1,156 @@
+"""The interactive flow on a real pseudo-terminal (pexpect): prompts, defaults, Ctrl-C.
+
+A person answers the needs questions (questionary), sees the recommendation, accepts or overrides
+it, then answers the project questions (Copier's prompts). Ctrl-C at any prompt exits 130 and
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from pyapi_scaffold.needs import NEEDS_KEYS
+from pyapi_scaffold.questions import is_asked, load_questions, resolved_defaults
+
+from .support.projects import REPO_ROOT, TEMPLATES
+
+pytestmark = pytest.mark.terminal
+
+DOWN = "\x1b[B"
+ENTER = "\r"
+CTRL_C = "\x03"
+FRAMEWORK_PROMPT = "Which framework should the project use?"
+QUESTIONS = load_questions(TEMPLATES)
+
+
+def prompts_in_order(given: set[str], answers: dict[str, object]) -> list[str]:
+    """The prompt texts the flow shows, in order: needs, the framework, then Copier's questions."""
+    texts = [QUESTIONS[k].help for k in NEEDS_KEYS if k not in given]
+    if "framework" not in given:
+        texts.append(FRAMEWORK_PROMPT)
+    context = resolved_defaults(QUESTIONS, answers)
+    skipped = {*NEEDS_KEYS, "framework", "project_name", *given}
+    texts += [q.help for k, q in QUESTIONS.items() if k not in skipped and is_asked(q, context)]
+    return texts
+
+
+def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env.update({"PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"})
+    env["PYTHONPATH"] = str(REPO_ROOT / "src")  # the code in this checkout, whatever is installed
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "pyapi_scaffold", "new", "svc", "--no-lock", *args],
+        cwd=str(tmp_path),
+        env=env,
+        dimensions=(50, 120),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.logfile_read = io.StringIO()  # the whole transcript, for assertions
+    return child
+
+
+def answer(child: pexpect.spawn, prompts: list[str], replies: dict[str, str]) -> None:
+    """Wait for each prompt in turn and answer it (Enter, or the keys given for its text)."""
+    for text in prompts:
+        child.expect_exact(text)
+        time.sleep(0.2)  # let the prompt finish drawing before typing
+        keys = next((k for fragment, k in replies.items() if fragment in text), "")
+        child.send(keys + ENTER)
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF, timeout=60)
+    child.close()
+    assert child.exitstatus is not None
+    return child.exitstatus
+
+
+def test_defaults_through_every_prompt(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    answer(child, prompts_in_order(set(), {}), {})
+    child.expect_exact("Created")
+    assert finish(child) == 0, child.before
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["framework"] == "fastapi" and answers["purpose"] == "api"
+
+
+def test_choices_change_the_recommendation(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    prompts = prompts_in_order(set(), {"framework": "flask"})
+    answer(child, prompts[:8], {"What are you building": DOWN})  # -> server-rendered web app
+    answer(child, prompts[8:], {})
+    assert finish(child) == 0
+    assert "Recommended: Flask" in transcript(child)
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["purpose"] == "web-app" and answers["framework"] == "flask"
+
+
+def test_override_the_recommendation(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    answer(child, prompts_in_order(set(), {"framework": "flask"}), {"Which framework": DOWN})
+    assert finish(child) == 0
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["framework"] == "flask" and answers["purpose"] == "api"
+
+
+def test_given_answers_are_not_asked(tmp_path: Path) -> None:
+    child = spawn(
+        tmp_path,
+        "--purpose",
+        "api",
+        "--concurrency",
+        "high",
+        "--no-websockets",
+        "--no-html-pages",
+        "--api-docs",
+        "--team-experience",
+        "none",
+        "--no-flask-extensions",
+        "--framework",
+        "fastapi",
+        "-d",
+        "database=none",
+        "-d",
+        "docker=false",
+    )
+    given = {*NEEDS_KEYS, "framework", "database", "docker"}
+    prompts = prompts_in_order(given, {"docker": False})
+    assert prompts[0] == QUESTIONS["package_name"].help
+    answer(child, prompts, {})
+    assert finish(child) == 0
+    shown = transcript(child)
+    for never_asked in ("What are you building", FRAMEWORK_PROMPT, "Database (", "compose.yaml"):
+        assert never_asked not in shown
+
+
+@pytest.mark.parametrize("stop_at", ["purpose", "framework", "author_name"])
+def test_ctrl_c_at_any_prompt_leaves_nothing(tmp_path: Path, stop_at: str) -> None:
+    child = spawn(tmp_path)
+    prompts = prompts_in_order(set(), {})
+    target = FRAMEWORK_PROMPT if stop_at == "framework" else QUESTIONS[stop_at].help
+    answer(child, prompts[: prompts.index(target)], {})
+    child.expect_exact(target)
+    time.sleep(0.2)
+    child.send(CTRL_C)
+    assert finish(child) == 130
+    shown = transcript(child)
+    assert "interrupted" in shown and "Traceback" not in shown
+    assert list(tmp_path.iterdir()) == []
+
+
+def transcript(child: pexpect.spawn) -> str:
+    """Everything the terminal showed, without colour and cursor escape sequences."""
+    log = child.logfile_read
+    assert isinstance(log, io.StringIO)
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", log.getvalue())
