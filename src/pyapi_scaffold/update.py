@@ -9,6 +9,7 @@ with a summary: versions, changed files, conflicts and how to resolve them.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -40,7 +41,9 @@ class UpdateInterruptedError(ScaffoldError):
     exit_code = EXIT_INTERRUPTED
 
 
-CONFLICT_MARKER = "<<<<<<< before updating"
+# Copier writes its inline conflict markers at the start of a line; prose that merely mentions them
+# (the generated README explains how to resolve conflicts) must not count.
+CONFLICT_MARKER = re.compile(r"^<<<<<<< before updating", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ def _collect(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
             conflicts.append(rel)
         elif kind in {"M", "A"} and file.is_file():
             try:
-                if CONFLICT_MARKER in file.read_text(encoding="utf-8", errors="replace"):
+                if CONFLICT_MARKER.search(file.read_text(encoding="utf-8", errors="replace")):
                     conflicts.append(rel)
             except OSError:
                 pass
