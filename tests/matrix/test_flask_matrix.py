@@ -184,7 +184,8 @@ def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) 
 def _fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
     """Schemathesis against the running server. Credentials go through its OpenAPI-aware auth
     config (not a raw header), so its negative tests can still leave them out."""
-    schemathesis = shutil.which("schemathesis") or shutil.which("st")
+    beside_python = Path(sys.executable).with_name("schemathesis")
+    schemathesis = str(beside_python) if beside_python.exists() else shutil.which("schemathesis")
     assert schemathesis, "schemathesis is a dev dependency: pip install -e '.[dev]'"
     argv = [
         schemathesis,
