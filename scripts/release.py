@@ -135,6 +135,14 @@ def check() -> int:
     if release is None:
         print(f"version {version} is not released (run: python scripts/release.py {version})")
         return 1
+    for rel in releases:  # the repository's own release tags, when present, must agree
+        tagged = subprocess.run(
+            ["git", "rev-parse", "-q", "--verify", f"refs/tags/{rel.tag}^{{commit}}:templates"],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        ).stdout.strip()  # fmt: skip
+        if tagged and tagged != rel.tree:
+            print(f"repository tag {rel.tag} has other templates than the shipped {rel.tag}")
+            return 1
     head = repo_git("rev-parse", "HEAD:templates").strip()
     if head != release.tree:
         print(f"templates/ changed since {version} was released: release a new version")

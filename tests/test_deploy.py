@@ -21,12 +21,15 @@ import fnmatch
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
 import pytest
@@ -702,28 +705,22 @@ def replay_build_stage(
     return env
 
 
-@pytest.mark.parametrize(
-    ("framework", "combination"),
-    [pytest.param(fw, "sqlite-gitlab", id=f"{fw}-sqlite") for fw in FRAMEWORKS],
-)
-def test_image_start_command_serves_health_and_docs(
-    framework: str, combination: str, tmp_path: Path
-) -> None:
-    """Replay the Dockerfile's build on the host, then run its migration, CMD and HEALTHCHECK.
+@dataclass(frozen=True)
+class HostImage:
+    """The image's runtime, replayed on the host: ``app`` stands in for its /app."""
 
-    `tmp_path/app` stands in for the image's /app: the build stage's `uv sync` lines run there
-    against a copy of the context filtered by .dockerignore; the final stage's ENV is applied
-    with /app mapped to that folder.
-    """
-    project = render(tmp_path, **answers_for(framework, combination))
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    if not (project / "src" / answers["package_name"] / "__main__.py").exists():
-        pytest.skip("the app code (issues 2/3) is not in this branch yet")
+    app: Path
+    env: dict[str, str]  # the final stage's ENV, /app mapped to ``app``
+    cmd: list[str]
+    healthcheck: list[str]
+    migrate: list[str] | None  # compose's `migrate` command (the k8s init container's too)
+
+
+def build_on_host(project: Path, app: Path) -> HostImage:
+    """Replay the Dockerfile's build into ``app`` and read its runtime from the final stage."""
     # The CLI runs `uv lock` after rendering; the Dockerfile needs the lock file.
     run(project, "uv", "lock", "--quiet").check()
-
     instructions = parse_dockerfile((project / "Dockerfile").read_text())
-    app = tmp_path / "app"
     app.mkdir()
     replay_build_stage(project, app, instructions)
     assert not (app / ".env").exists() and not (app / "tests").exists()
@@ -736,23 +733,97 @@ def test_image_start_command_serves_health_and_docs(
         elif kw == "RUN":
             for directory in re.findall(r"mkdir -p (/app/\S+)", args):
                 (app / directory.removeprefix("/app/")).mkdir(parents=True)
-    env = host_env(image_env, app)
-    cmd = json.loads([args for kw, args in stage if kw == "CMD"][-1])
     healthcheck = [args for kw, args in stage if kw == "HEALTHCHECK"][-1]
-    probe = json.loads(healthcheck.split(" CMD ", 1)[1])
+    compose_file = project / "compose.yaml"
+    services = yaml.safe_load(compose_file.read_text())["services"] if compose_file.exists() else {}
+    return HostImage(
+        app=app,
+        env=host_env(image_env, app),
+        cmd=json.loads([args for kw, args in stage if kw == "CMD"][-1]),
+        healthcheck=json.loads(healthcheck.split(" CMD ", 1)[1]),
+        migrate=services["migrate"]["command"] if "migrate" in services else None,
+    )
 
-    # The migration as compose and the Kubernetes init container run it (same image, same env).
-    compose = yaml.safe_load((project / "compose.yaml").read_text())
-    migrate = compose["services"]["migrate"]["command"]
-    run(app, *migrate, env=env).check()
-    assert (app / "data" / "app.db").exists(), "the migration used the image's DATABASE_URL"
 
-    env.pop("PORT")  # a free port instead of 8000 (`serving` picks it); HOST stays 0.0.0.0
-    with serving(app, argv=cmd, env=env) as base:
-        assert http_get(base + "/health").status == 200
-        assert http_get(base + "/health/ready").status == 200
-        docs = http_get(base + "/docs")
-        assert docs.status == 200 and "swagger" in docs.body.lower()
-        port = base.rsplit(":", 1)[1]
-        check = run(app, *probe, env={**env, "PORT": port}, timeout=30)
-        assert check.returncode == 0, check.output
+def serve_and_probe(image: HostImage, env: Mapping[str, str]) -> None:
+    """Start the image's CMD with ``env``; /health, /health/ready, /docs and HEALTHCHECK pass."""
+    server_env = dict(env)
+    server_env.pop("PORT")  # a free port instead of 8000 (`serving` picks it); HOST stays
+    with serving(image.app, argv=image.cmd, env=server_env) as base:
+        probe_service(
+            image.app, base, {**server_env, "PORT": base.rsplit(":", 1)[1]}, image.healthcheck
+        )
+
+
+def probe_service(app: Path, base: str, env: Mapping[str, str], probe: list[str]) -> None:
+    assert http_get(base + "/health").status == 200
+    assert http_get(base + "/health/ready").status == 200
+    docs = http_get(base + "/docs")
+    assert docs.status == 200 and "swagger" in docs.body.lower()
+    check = run(app, *probe, env=env, timeout=30)
+    assert check.returncode == 0, check.output
+
+
+def require_app_code(project: Path) -> None:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    if not (project / "src" / answers["package_name"] / "__main__.py").exists():
+        pytest.skip("the app code (issues 2/3) is not in this branch yet")
+
+
+@pytest.mark.parametrize(
+    ("framework", "combination"),
+    [pytest.param(fw, "sqlite-gitlab", id=f"{fw}-sqlite") for fw in FRAMEWORKS],
+)
+def test_image_start_command_serves_health_and_docs(
+    framework: str, combination: str, tmp_path: Path
+) -> None:
+    """The image's own build, migration, CMD and HEALTHCHECK, replayed on the host (SQLite).
+
+    `tmp_path/app` stands in for the image's /app: the build stage's `uv sync` lines run there
+    against a copy of the context filtered by .dockerignore; the final stage's ENV is applied
+    with /app mapped to that folder, so the SQLite file lands in the image's data directory.
+    """
+    project = render(tmp_path, **answers_for(framework, combination))
+    require_app_code(project)
+    image = build_on_host(project, tmp_path / "app")
+    assert image.migrate is not None
+    run(image.app, *image.migrate, env=image.env).check()
+    assert (image.app / "data" / "app.db").exists(), "the migration used the image's DATABASE_URL"
+    serve_and_probe(image, image.env)
+
+    # As a Kubernetes pod runs it: the image's ENV overridden by the ConfigMap.
+    configmap = yaml.safe_load((project / "k8s" / "configmap.yaml").read_text())
+    serve_and_probe(image, {**image.env, **host_env(configmap["data"], image.app)})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_compose_service_runs_on_postgresql(
+    framework: str, tmp_path: Path, postgres_url: str
+) -> None:
+    """The compose app service's settings (production, auth on, its DATABASE_URL driver) with
+    the database host swapped for the test server: migrate, serve, probe."""
+    project = render(tmp_path, **answers_for(framework, "postgres-github"))
+    require_app_code(project)
+    proc = subprocess.run(
+        [tool("docker-compose"), "config", "--format", "json"],
+        cwd=project,
+        env=compose_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    service_env = dict(json.loads(proc.stdout)["services"]["app"]["environment"])
+    compose_url = urlsplit(service_env["DATABASE_URL"])
+    test_db = urlsplit(postgres_url)
+    assert compose_url.hostname == "db"
+    service_env["DATABASE_URL"] = urlunsplit(
+        compose_url._replace(netloc=test_db.netloc, path=test_db.path)
+    )
+    service_env["SECRET_KEY"] = secrets.token_urlsafe(48)  # what .env provides
+    image = build_on_host(project, tmp_path / "app")
+    env = {**image.env, **host_env(service_env, image.app)}
+    assert image.migrate is not None
+    run(image.app, *image.migrate, env=env).check()
+    serve_and_probe(image, env)

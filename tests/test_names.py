@@ -14,7 +14,7 @@ from pyapi_scaffold.names import check_package_name, check_project_name, package
         ("my-service", "my_service"),
         ("My_Service2", "my_service2"),
         ("a", "a"),
-        ("x" * 64, "x" * 64),
+        ("x" * 40, "x" * 40),
     ],
 )
 def test_accepted(name: str, package: str) -> None:
@@ -33,8 +33,8 @@ def test_accepted(name: str, package: str) -> None:
         ("a/b", "path separator"),
         ("a\\b", "path separator"),
         ("..", "not a valid project name"),
-        ("x" * 65, "at most 64"),
-        ("x" * 200, "at most 64"),
+        ("x" * 41, "at most 40"),
+        ("x" * 200, "at most 40"),
         ("class", "keyword"),
         ("import", "keyword"),
         ("match", "keyword"),

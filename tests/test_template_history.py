@@ -178,9 +178,15 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _release(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    identity = {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "Release Test"), ("EMAIL", "release@example.com"))
+    }
     return subprocess.run(
         [sys.executable, str(repo / "scripts" / "release.py"), *args],
         cwd=repo,
+        env={**os.environ, **identity},
         capture_output=True,
         text=True,
         check=False,
@@ -288,6 +294,34 @@ def test_local_repo_is_built_unioned_and_rebuilt(
     shutil.rmtree(repo)
     ts.ensure_local_repo(new)
     assert th.tags_in(repo) == tags
+
+
+def test_local_repo_survives_corruption_and_concurrent_first_runs(
+    home: Path, two_histories: tuple[th.History, th.History]
+) -> None:
+    _, new = two_histories
+    repo = ts.local_repo_path()
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("garbage\n")  # an interrupted or damaged first run
+    ts.ensure_local_repo(new)
+    assert th.tags_in(repo) == {r.tag: r.commit for r in new.releases()}
+    shutil.rmtree(repo.parent)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from pyapi_scaffold import template_source as ts, template_history as th;"
+        "ts.ensure_local_repo(th.History(__import__('pathlib').Path(sys.argv[2])))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(REPO / "src"), str(new.directory)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    errors = [proc.communicate()[1] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0, 0, 0], errors
+    assert th.tags_in(repo) == {r.tag: r.commit for r in new.releases()}
 
 
 def test_template_source_points_copier_at_the_home_relative_repo(

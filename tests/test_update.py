@@ -308,7 +308,13 @@ def test_update_usage_errors(
     assert bad_key.code == 2 and "colour" in bad_key.err
     bad_value = scaffold(capsys, "update", str(project), "-d", "database=oracle")
     assert bad_value.code == 2 and "oracle" in bad_value.err
-    for result in (missing, not_ours, bad_key, bad_value):
+    answers_file = tmp_path / "answers.yml"
+    answers_file.write_text("colour: blue\n")
+    bad_file = scaffold(capsys, "update", str(project), "--data-file", str(answers_file))
+    assert bad_file.code == 2 and "colour" in bad_file.err
+    check_with_data = scaffold(capsys, "update", str(project), "--check", "-d", "auth=jwt")
+    assert check_with_data.code == 2 and "--check" in check_with_data.err
+    for result in (missing, not_ours, bad_key, bad_value, bad_file, check_with_data):
         assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert not git(project, "status", "--porcelain").strip()
 
@@ -429,63 +435,89 @@ def generate_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 # ---------------------------------------------------------------- changing answers
 
 
+@dataclass(frozen=True)
+class Change:
+    framework: str
+    change: tuple[str, ...]  # the answers given to `update -d`
+    initial: tuple[str, ...] = ()  # answers at generation, besides the defaults
+    files: tuple[str, ...] = ()  # files (glob patterns) the change must add
+    deps: tuple[str, ...] = ()  # any of these must appear in pyproject.toml
+    lock: bool = False  # generate with uv.lock: the update must refresh it
+
+    @property
+    def id(self) -> str:
+        return f"{self.framework}-{'+'.join(self.change)}"
+
+
 ANSWER_CHANGES = [
-    ("fastapi", ("auth=jwt",), ()),
-    ("fastapi", ("websockets=true",), ()),
-    ("fastapi", ("database=postgres",), ("database=none",)),
-    ("flask", ("auth=jwt",), ()),
-    ("flask", ("database=postgres",), ("database=none",)),
-]
+    Change("fastapi", ("auth=jwt",), files=("src/demo/security.py",), deps=("jwt",), lock=True),
+    Change("fastapi", ("websockets=true",), files=("src/demo/routers/ws.py",)),
+    Change("fastapi", ("database=postgres",), ("database=none",), ("src/demo/db.py",),
+           ("asyncpg", "psycopg")),
+    Change("fastapi", ("html_pages=true",), files=("src/demo/templates/*",)),
+    Change("fastapi", ("docker=true", "kubernetes=true", "ci=gitlab"),
+           ("docker=false", "ci=none"), ("Dockerfile", "k8s/*", ".gitlab-ci.yml")),
+    Change("flask", ("auth=jwt",), deps=("jwt",)),
+    Change("flask", ("websockets=true",)),
+    Change("flask", ("database=postgres",), ("database=none",), deps=("psycopg", "asyncpg")),
+    Change("flask", ("html_pages=true", "auth=session"), deps=("flask-login",)),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("framework", "change", "initial"),
-    ANSWER_CHANGES,
-    ids=[f"{fw}-{'+'.join(c)}" for fw, c, _ in ANSWER_CHANGES],
-)
+@pytest.mark.parametrize("case", ANSWER_CHANGES, ids=[c.id for c in ANSWER_CHANGES])
 def test_changing_an_answer_adds_the_feature_and_keeps_edits(
     tmp_path: Path,
     env: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
-    framework: str,
-    change: tuple[str, ...],
-    initial: tuple[str, ...],
+    case: Change,
 ) -> None:
     as_version(monkeypatch, NEW)
-    data = [arg for pair in initial for arg in ("-d", pair)]
+    if not (TEMPLATES / case.framework / "pyproject.toml.jinja").is_file():
+        pytest.skip(f"the {case.framework} template has not landed yet")
+    data = [arg for pair in case.initial for arg in ("-d", pair)]
     result = scaffold(
-        capsys, "new", "demo", "--framework", framework, "--yes", "--no-lock",
+        capsys, "new", "demo", "--framework", case.framework, "--yes",
+        *([] if case.lock else ["--no-lock"]),
         "-o", str(tmp_path), "-d", f"python_version={HOST_PYTHON}", *data,
     )  # fmt: skip
     assert result.code == 0, result.err
     project = tmp_path / "demo"
+    if not _has_real_template(project):
+        pytest.skip(f"the {case.framework} template has not landed yet")
     readme = project / "README.md"
     readme.write_text("Team notes: keep me.\n\n" + readme.read_text())
+    items = next((project / "src" / "demo").rglob("items.py"), None)
+    if items is not None:
+        items.write_text(items.read_text() + "\n\n# team: our own note\n")
     commit_all(project, "our edit")
 
-    args = [arg for pair in change for arg in ("-d", pair)]
+    args = [arg for pair in case.change for arg in ("-d", pair)]
     result = scaffold(capsys, "update", str(project), *args)
     assert result.code == 0, result.err
-    key, value = change[0].split("=")
-    assert f"answer {key}:" in result.out
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    expected: object = value == "true" if value in {"true", "false"} else value
-    assert answers[key] == expected
+    for pair in case.change:
+        key, value = pair.split("=")
+        assert f"answer {key}:" in result.out
+        assert answers[key] == (value == "true" if value in {"true", "false"} else value)
+    assert "in conflict" not in result.out and not _conflicted(project)
+    # The user's edits stayed.
     assert readme.read_text().startswith("Team notes: keep me.")
-    assert not _conflicted(project)
-    if not _has_real_template(project):
-        pytest.skip("the framework template has not landed yet: only the answers were checked")
-
+    if items is not None:
+        assert "# team: our own note" in items.read_text()
+    # The feature arrived.
+    for pattern in case.files:
+        assert list(project.glob(pattern)), f"{pattern} missing after the update"
     pyproject = (project / "pyproject.toml").read_text().lower()
-    if key == "database":
-        assert "psycopg" in pyproject or "asyncpg" in pyproject
-    if key == "auth":
-        assert "jwt" in pyproject
-    # The project's own test suite still passes.
+    if case.deps:
+        assert any(dep in pyproject for dep in case.deps), case.deps
+    if case.lock:
+        assert "uv.lock refreshed" in result.out
+        run(project, "uv", "lock", "--check").check()
+    # The project's own test suite still passes (against real PostgreSQL when it has one).
     extra: dict[str, str] = {}
-    if key == "database":
+    if answers.get("database") == "postgres":
         if not os.environ.get("PYAPI_TEST_PG_URL"):
             if os.environ.get("CI"):
                 pytest.fail("PYAPI_TEST_PG_URL is not set under CI")
@@ -519,3 +551,69 @@ def test_readme_update_section_names_the_version_to_install(tmp_path: Path, env:
     dev = tmp_path / "dev"
     run_copy(str(template), dev, data=data, defaults=True, quiet=True)
     assert "from template version" not in (dev / "README.md").read_text()
+
+
+def test_a_project_from_a_development_checkout_is_refused_clearly(
+    tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from copier import run_copy
+
+    project = tmp_path / "devproject"
+    run_copy(str(TEMPLATES), project, data={"project_name": "demo"}, defaults=True, quiet=True)
+    git(project, "init", "-q")
+    commit_all(project, "generated from a checkout")
+    as_version(monkeypatch, NEW)
+    result = scaffold(capsys, "update", str(project))
+    assert result.code == 1
+    assert "cannot be updated by pyapi-scaffold" in result.err
+    assert result.err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- on a terminal: confirmation
+
+
+@pytest.mark.terminal
+def test_update_on_a_terminal_asks_first(
+    tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pexpect
+
+    project = generate(tmp_path, capsys)
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    environ.update(
+        {
+            "PYTHONPATH": str(REPO / "src"),
+            ts.VERSION_ENV: NEW,
+            "TERM": "xterm",
+            "COLUMNS": "120",
+        }
+    )
+
+    def spawn() -> pexpect.spawn:
+        return pexpect.spawn(
+            sys.executable,
+            ["-m", "pyapi_scaffold", "update", str(project), "-d", "websockets=true"],
+            env=environ,
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(50, 120),
+        )
+
+    declined = spawn()
+    declined.expect(rf"from template {OLD} to {NEW}, websockets: False -> True\? \[Y/n\]")
+    declined.sendline("n")
+    declined.expect("nothing changed")
+    declined.expect(pexpect.EOF)
+    declined.close()
+    assert declined.exitstatus == 0
+    assert not git(project, "status", "--porcelain").strip()
+
+    accepted = spawn()
+    accepted.expect(r"\[Y/n\]")
+    accepted.sendline("")
+    accepted.expect(f"template {OLD} -> {NEW}")
+    accepted.expect(pexpect.EOF)
+    accepted.close()
+    assert accepted.exitstatus == 0
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == f"v{NEW}" and answers["websockets"] is True

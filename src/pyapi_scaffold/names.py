@@ -12,7 +12,7 @@ import keyword
 import re
 import sys
 
-MAX_LENGTH = 64
+MAX_LENGTH = 40  # the package name is typed in every import; copier.yml agrees
 _PROJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _PACKAGE_RE = re.compile(r"[a-z][a-z0-9_]*")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,6 +96,14 @@ def _local_tags(repo: Path) -> dict[str, str]:
         return {}
 
 
+def _fetch_into(repo: Path, history: th.History) -> None:
+    if repo.exists() and not repo.is_dir():
+        raise th.HistoryError(f"{repo} exists and is not a directory; remove it")
+    if not (repo / ".git").is_dir():
+        th.init_repo(repo)
+    th.fetch_bundle_tags(repo, history.bundle)
+
+
 def ensure_local_repo(history: th.History | None = None) -> Path:
     """Make `~/.pyapi-scaffold/template` hold every tag of `history` (rebuilding it if missing).
 
@@ -113,9 +122,13 @@ def ensure_local_repo(history: th.History | None = None) -> Path:
         have = _local_tags(repo)
         if all(have.get(tag) == commit for tag, commit in wanted.items()):
             return repo
-        if not (repo / ".git").is_dir():
-            th.init_repo(repo)
-        th.fetch_bundle_tags(repo, history.bundle)
+        try:
+            _fetch_into(repo, history)
+        except th.HistoryError:
+            # A broken repository (interrupted first run, corrupted objects): start again. Tags
+            # other installs had added come back the next time those installs run.
+            shutil.rmtree(repo, ignore_errors=True)
+            _fetch_into(repo, history)
         tags = th.tags_in(repo)
         newest = max(
             (t for t in tags if th.is_release_version(t[1:])), key=lambda t: th.version_key(t[1:])
@@ -166,8 +179,8 @@ def template_source(
     version = version or tool_version()
     templates = templates_dir()
     plain = TemplateSource(src_path=str(templates), vcs_ref=None)
-    if os.environ.get("PYAPI_SCAFFOLD_DEV_TEMPLATES") == "1":
-        return plain
+    if os.environ.get("PYAPI_SCAFFOLD_DEV_TEMPLATES") == "1" or shutil.which("git") is None:
+        return plain  # without git Copier cannot render a version (the project won't update)
     if history.find(version) is None:
         return plain
     if (

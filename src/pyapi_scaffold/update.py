@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import Environment, TemplateError
 
 from pyapi_scaffold import template_history as th
-from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
     TemplateSource,
@@ -31,6 +32,14 @@ from pyapi_scaffold.template_source import (
 )
 
 ANSWERS_FILE = ".copier-answers.yml"
+
+
+class UpdateInterruptedError(ScaffoldError):
+    """Ctrl-C while Copier was changing files: say how to see and undo what was done."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
 CONFLICT_MARKER = "<<<<<<< before updating"
 
 
@@ -106,9 +115,10 @@ class UpdateSummary:
             out.extend(f"    {path}" for path in self.conflicts)
             if not self.dry_run:
                 out.append(
-                    "  resolve: edit each file, keep the right side of the "
-                    "'<<<<<<< before updating' / '>>>>>>> after updating' markers, remove them, "
-                    "then `git add <file>`; review everything with `git diff HEAD` and commit"
+                    "  resolve: in each file keep the lines you want between "
+                    "'<<<<<<< before updating' (yours) and '>>>>>>> after updating' (the "
+                    "template's), delete the markers, `git add <file>`; then review with "
+                    "`git diff HEAD`, run the tests and commit"
                 )
         elif not self.dry_run:
             out.append("  no conflicts: review with `git diff HEAD`, run the tests, then commit")
@@ -217,15 +227,17 @@ def _ensure_source(history: th.History) -> None:
 
 def _collect(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(changed, conflicts) of a work tree after an update, relative to the project."""
-    status = _git(project, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    status = _git(project, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
     changed: list[str] = []
     conflicts: list[str] = []
     prefix = _git(project, "rev-parse", "--show-prefix").stdout.strip()
-    for line in status.stdout.splitlines():
-        code, path = line[:2], line[3:]
-        if " -> " in path:
-            path = path.split(" -> ", 1)[1]
-        path = path.strip('"')
+    entries = iter(status.stdout.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if "R" in code or "C" in code:
+            next(entries, None)  # -z: a rename's source path follows as its own entry
         rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
         if "U" in code or code in {"AA", "DD"}:
             conflicts.append(rel)
@@ -234,7 +246,7 @@ def _collect(project: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
         kind = "A" if code == "??" or "A" in code else "D" if "D" in code else "M"
         changed.append(f"{kind} {rel}")
         file = project / rel
-        if kind == "M" and file.is_file() and rel.endswith(".rej"):
+        if kind == "A" and rel.endswith(".rej"):
             conflicts.append(rel)
         elif kind in {"M", "A"} and file.is_file():
             try:
@@ -258,11 +270,8 @@ def _changed_answers(
 # ---------------------------------------------------------------- files the user deleted
 
 
-def _rendered_path(template_path: str, answers: Mapping[str, Any]) -> str | None:
+def _rendered_path(template_path: str, answers: Mapping[str, Any], env: Environment) -> str | None:
     """Where Copier would write a template file (None: not rendered, or not computable here)."""
-    from jinja2 import Environment, TemplateError  # noqa: PLC0415
-
-    env = Environment(autoescape=False)
     parts = []
     for segment in template_path.split("/"):
         try:
@@ -289,9 +298,10 @@ def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
     except th.HistoryError:
         return ()
     answers = {k: v for k, v in state.answers.items() if not str(k).startswith("_")}
+    env = Environment(autoescape=False)
     missing = []
     for line in listing.splitlines():
-        rel = _rendered_path(line[len(framework) + 1 :], answers)
+        rel = _rendered_path(line[len(framework) + 1 :], answers, env)
         if rel and not (state.path / rel).exists():
             missing.append(rel)
     return tuple(missing)
@@ -390,7 +400,13 @@ def run_update(
         return replace(summary(where), restored=restored)
 
     if not dry_run:
-        return apply(state.path)
+        try:
+            return apply(state.path)
+        except KeyboardInterrupt:
+            raise UpdateInterruptedError(
+                "interrupted: the update may be half done; `git status` shows what changed, "
+                "`git checkout -- . && git clean -fd` undoes it"
+            ) from None
 
     top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip())
     sub = state.path.relative_to(top.resolve())

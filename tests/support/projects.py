@@ -8,6 +8,7 @@ same thing everywhere: `uv sync`, then `uv run ruff check .`, `uv run ruff forma
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,32 @@ def render(parent: Path, **answers: Any) -> Path:
     dest = parent / str(data["project_name"])
     run_copy(str(TEMPLATES), dest, data=data, defaults=True, quiet=True, overwrite=True)
     return dest
+
+
+# CI expression syntax that legitimately survives rendering: GitHub's `${{ ... }}`.
+_CI_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_JINJA_MARKERS = ("{{", "{%", "%}", "{#", "#}")
+
+
+def assert_fully_rendered(project: Path, other_framework: str) -> None:
+    """No Jinja left behind, no import of or dependency on the other framework, LF endings.
+
+    The app's own runtime Jinja2 templates (`.../templates/*.html`) keep their markers on purpose.
+    """
+    for path in sorted(p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts):
+        name = path.relative_to(project).as_posix()
+        text = path.read_text(encoding="utf-8")
+        assert "\r" not in text, f"{name} has CR line endings"
+        if name.endswith(".py"):
+            imports = re.findall(rf"^\s*(?:from|import) ({other_framework})\b", text, re.M)
+            assert not imports, f"{name} imports {other_framework}"
+        if name == "pyproject.toml":
+            assert f'"{other_framework}' not in text.lower(), f"{name} depends on {other_framework}"
+        if "/templates/" in f"/{name}" and name.endswith(".html"):
+            continue
+        bare = _CI_EXPRESSION.sub("", text)
+        for marker in _JINJA_MARKERS:
+            assert marker not in bare, f"{name} contains {marker!r}"
 
 
 def project_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
