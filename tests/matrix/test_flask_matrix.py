@@ -205,7 +205,9 @@ def _fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
         "--seed",
         "20240601",
         "--request-timeout",
-        "10",
+        "30",
+        "--suppress-health-check",
+        "all",
         "--no-color",
     ]
     if auth:
