@@ -49,6 +49,7 @@ DATABASE_FILES = {
     "migrations/versions/0001_create_items.py",
     "src/{pkg}/db.py",
     "src/{pkg}/models.py",
+    "tests/test_migrations.py",
 }
 AUTH_FILES = {"src/{pkg}/security.py", "src/{pkg}/routers/auth.py", "tests/test_auth.py"}
 AUTH_DATABASE_FILES = {"migrations/versions/0002_create_users.py"}

@@ -54,7 +54,7 @@ _JINJA_MARKERS = ("{{", "{%", "%}", "{#", "#}")
 
 
 def assert_fully_rendered(project: Path, other_framework: str) -> None:
-    """No Jinja left behind and nothing of the other framework, in any generated file.
+    """No Jinja left behind, no import of or dependency on the other framework, LF endings.
 
     The app's own runtime Jinja2 templates (`.../templates/*.html`) keep their markers on purpose.
     """
@@ -62,8 +62,11 @@ def assert_fully_rendered(project: Path, other_framework: str) -> None:
         name = path.relative_to(project).as_posix()
         text = path.read_text(encoding="utf-8")
         assert "\r" not in text, f"{name} has CR line endings"
-        if name != ".copier-answers.yml":
-            assert other_framework not in text.lower(), f"{name} mentions {other_framework}"
+        if name.endswith(".py"):
+            imports = re.findall(rf"^\s*(?:from|import) ({other_framework})\b", text, re.M)
+            assert not imports, f"{name} imports {other_framework}"
+        if name == "pyproject.toml":
+            assert f'"{other_framework}' not in text.lower(), f"{name} depends on {other_framework}"
         if "/templates/" in f"/{name}" and name.endswith(".html"):
             continue
         bare = _CI_EXPRESSION.sub("", text)

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .logging_config import request_id_var
 
 logger = logging.getLogger("app.access")
+error_logger = logging.getLogger("app.errors")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and harmless to echo into headers and logs.
@@ -29,10 +30,19 @@ _RAW_SECURITY_HEADERS = [
 _RAW_CSP_NAME = b"content-security-policy"
 _RAW_CSP = (_RAW_CSP_NAME, DEFAULT_CSP.encode())
 _RAW_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
+_SERVER_ERROR_BODY = b'{"detail":"Internal Server Error"}'
+_SERVER_ERROR_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_SERVER_ERROR_BODY)).encode()),
+]
 
 
 class RequestContextMiddleware:
-    """Assigns an X-Request-ID, adds security headers and logs one line per request."""
+    """Assigns an X-Request-ID, adds security headers, logs requests and unhandled errors.
+
+    An unhandled exception is logged here, with the request id, and answered with the API's
+    error shape (`{"detail": "Internal Server Error"}`, status 500) and the usual headers.
+    """
 
     def __init__(self, app: ASGIApp, *, access_log: bool = False) -> None:
         self.app = app
@@ -53,7 +63,7 @@ class RequestContextMiddleware:
         request_id = raw_id.decode()
         token = request_id_var.set(request_id)
         start = time.perf_counter()
-        status_code = 500
+        status_code = 0
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status_code
@@ -70,6 +80,17 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if scope["type"] != "http" or status_code:
+                raise  # too late to answer: let the server close the connection
+            error_logger.exception(
+                "unhandled error",
+                extra={"request_id": request_id, "method": scope["method"], "path": scope["path"]},
+            )
+            await send_with_headers(
+                {"type": "http.response.start", "status": 500, "headers": _SERVER_ERROR_HEADERS}
+            )
+            await send_with_headers({"type": "http.response.body", "body": _SERVER_ERROR_BODY})
         finally:
             if self.access_log and scope["type"] == "http" and logger.isEnabledFor(logging.INFO):
                 logger.info(
@@ -78,7 +99,7 @@ class RequestContextMiddleware:
                         "request_id": request_id,
                         "method": scope["method"],
                         "path": scope["path"],
-                        "status": status_code,
+                        "status": status_code or 500,
                         "duration_ms": round((time.perf_counter() - start) * 1000, 2),
                     },
                 )
