@@ -56,7 +56,13 @@ class ItemPage(BaseModel):
 
 
 def create_app() -> FastAPI:
-    engine = create_async_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    # Same engine options as the generated service; the pool knobs exist only for experiments
+    # (unset = SQLAlchemy's defaults, as in the generated service: 5 + 10 overflow per worker).
+    pool: dict[str, int] = {}
+    for knob in ("pool_size", "max_overflow"):
+        if value := os.environ.get(f"BARE_{knob.upper()}"):
+            pool[knob] = int(value)
+    engine = create_async_engine(os.environ["DATABASE_URL"], pool_pre_ping=True, **pool)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
     @asynccontextmanager

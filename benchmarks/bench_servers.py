@@ -16,10 +16,14 @@ database, then starts three servers on 127.0.0.1:
 and loads `GET /items?limit=10` (a count plus one page of 10 rows from PostgreSQL) with wrk,
 interleaving the three sides, `--rounds` runs of `--duration` seconds per side and connection
 count. wrk, PostgreSQL and the servers share the machine's cores. It prints requests/s (median
-of the rounds), p50/p99 latency, the ratios and the aims:
+of the rounds), p50/p99 latency, the server's CPU time per request (all its processes, from
+/proc), PostgreSQL connections opened per 1000 requests (pool churn), the ratios and the aims:
 
 - issue 3: generated FastAPI >= 0.9 x bare FastAPI;
 - issue 4: generated Flask >= 0.8 x generated FastAPI.
+
+`--db-latency-ms 0,5` adds a second mode where a local proxy (latency_proxy.py) adds 5 ms to
+every database round trip, as if PostgreSQL were one network hop away.
 
 A benchmark, not a gate: it exits 0 whatever the ratios (non-zero only if it could not measure).
 Needs `wrk` (apt-get install -y wrk), uv, and PostgreSQL server binaries.
@@ -417,9 +421,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY of every server")
     parser.add_argument(
         "--db-latency-ms",
-        default="0,5",
+        default="0",
         help="comma-separated modes: 0 = PostgreSQL direct, N = through a proxy adding N ms "
-        "to every database round trip",
+        "to every database round trip (e.g. 0,5: both; each mode runs the whole load again)",
     )
     args = parser.parse_args()
     connections = [int(c) for c in args.connections.split(",")]
@@ -473,6 +477,12 @@ def main() -> int:
         "CPU us/req = CPU time of the server's processes / requests served; new conn/1k = "
         "PostgreSQL sessions opened per 1000 requests (connection-pool churn)"
     )
+    if max(load_before[0], load_after[0]) > (os.cpu_count() or 1):
+        print(
+            "NOTE: the machine was busy with other work (load average above the core count). "
+            "Under that contention req/s favours the server with more runnable threads (Flask's "
+            "thread pool, FastAPI's sync dependencies); CPU us/req is the fairer comparison."
+        )
     for mode, results in all_results.items():
         report(mode, results, connections)
     print()
