@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pyapi_scaffold import __version__
+
 from .support.projects import REPO_ROOT, project_env
 
 pytestmark = pytest.mark.slow
@@ -43,6 +45,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert any(n.startswith("pyapi_scaffold/templates/fastapi/") for n in names)
     assert any(n.startswith("pyapi_scaffold/templates/flask/") for n in names)
     assert not any("__pycache__" in n for n in names)
+    history = "pyapi_scaffold/_template_history/"
+    assert {history + "releases.json", history + "templates.bundle"} <= set(names)
     sh("uv", "venv", "--quiet", work / "venv", cwd=work)
     sh(
         "uv",
@@ -74,6 +78,9 @@ def test_installed_wheel_generates(installed: Path, tmp_path: Path, framework: s
     assert "Created" in out
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["framework"] == framework
+    # Rendered from the shipped, released template history, so `copier update` works later.
+    assert answers["_commit"] == f"v{__version__}"
+    assert answers["_src_path"] == "~/.pyapi-scaffold/template"
     assert (project / "uv.lock").is_file(), "uv (a dependency of the wheel) must write uv.lock"
     assert (project / ".git").is_dir()
 
