@@ -290,3 +290,20 @@ def test_output_dir_that_is_a_file(tmp_path: Path) -> None:
     proc = cli("new", "svc", "--yes", "-o", "file", *QUICK, cwd=tmp_path)
     one_line_error(proc, 2)
     assert (tmp_path / "file").read_text() == "x"
+
+
+def test_new_writes_lock_and_install_creates_the_environment(tmp_path: Path) -> None:
+    proc = cli(
+        "new", "svc", "--yes", "--framework", "fastapi", "-d", "database=none", "--install",
+        "-d", "python_version=3.11", cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    project = tmp_path / "svc"
+    assert (project / "uv.lock").is_file()
+    assert (project / ".venv" / "bin" / "python").exists()
+    assert proc.stderr == "", "progress lines are for terminals only"
+    assert "already done (--install)" in proc.stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == "", "uv.lock is committed and .venv is ignored"

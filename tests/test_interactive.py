@@ -81,6 +81,7 @@ def test_defaults_through_every_prompt(tmp_path: Path) -> None:
     answer(child, prompts_in_order(set(), {}), {})
     child.expect_exact("Created")
     assert finish(child) == 0, child.before
+    assert "locking dependencies (uv lock)" not in transcript(child)  # --no-lock: no such step
     answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
     assert answers["framework"] == "fastapi" and answers["purpose"] == "api"
 
@@ -154,3 +155,18 @@ def transcript(child: pexpect.spawn) -> str:
     log = child.logfile_read
     assert isinstance(log, io.StringIO)
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", log.getvalue())
+
+
+def test_slow_steps_show_progress_on_a_terminal(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTHONPATH"] = str(REPO_ROOT / "src")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "pyapi_scaffold", "new", "svc", "--yes", "-d", "database=none", "--install"],
+        cwd=str(tmp_path), env=env, dimensions=(50, 120), encoding="utf-8", timeout=300,
+    )  # fmt: skip
+    child.logfile_read = io.StringIO()
+    assert finish(child) == 0
+    shown = transcript(child)
+    assert "locking dependencies (uv lock)" in shown and "creating the environment" in shown
+    assert (tmp_path / "svc" / ".venv").is_dir()

@@ -138,6 +138,9 @@ def new(
     no_lock: Annotated[
         bool, typer.Option("--no-lock", help="Skip `uv lock` (e.g. offline); run it later.")
     ] = False,
+    install: Annotated[
+        bool, typer.Option("--install", help="Also create the environment (`uv sync`).")
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the answers and files; write nothing.")
     ] = False,
@@ -158,6 +161,7 @@ def new(
             yes=yes,
             git=not no_git,
             lock=not no_lock,
+            install=install,
             dry_run=dry_run,
             as_json=as_json,
         )

@@ -50,6 +50,7 @@ class NewOptions:
     yes: bool = False
     git: bool = True
     lock: bool = True
+    install: bool = False
     dry_run: bool = False
     as_json: bool = False
 
@@ -151,9 +152,10 @@ def run_new(options: NewOptions) -> None:
         ask=interactive,
         git=options.git,
         lock=options.lock,
+        install=options.install,
         dry_run=options.dry_run,
     )
-    result = create_project(request)
+    result = create_project(request, progress=output.step)
     if options.as_json:
         output.emit_json(
             {
@@ -167,13 +169,14 @@ def run_new(options: NewOptions) -> None:
                 "files": result.files,
                 "git_committed": result.committed,
                 "uv_lock": result.locked,
+                "installed": result.installed,
                 "notes": result.notes,
             }
         )
     elif options.dry_run:
         output.dry_run(result.path, framework, result.answers, result.files)
     else:
-        output.created(result.path, framework, result.answers, result.notes)
+        output.created(result.path, framework, result.answers, result.notes, result.installed)
 
 
 def recommendation_json(rec: Recommendation) -> dict[str, Any]:

@@ -7,11 +7,12 @@ the destination, so the final move is a single atomic rename on the same file sy
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class NewRequest:
     ask: bool = False
     git: bool = True
     lock: bool = True
+    install: bool = False
     dry_run: bool = False
 
 
@@ -48,6 +50,7 @@ class NewResult:
     committed: bool = False
     locked: bool = False
     notes: list[str] = field(default_factory=list)
+    installed: bool = False
 
 
 def check_destination(name: str, output_dir: Path) -> Path:
@@ -65,8 +68,21 @@ def check_destination(name: str, output_dir: Path) -> Path:
     return dest
 
 
-def create_project(request: NewRequest, source: TemplateSource | None = None) -> NewResult:
-    """Render, lock and commit in a scratch folder, then move the result to its destination."""
+def _quiet(_: str) -> None:
+    """The default progress reporter: say nothing."""
+
+
+def create_project(
+    request: NewRequest,
+    source: TemplateSource | None = None,
+    progress: Callable[[str], None] = _quiet,
+) -> NewResult:
+    """Render, lock and commit in a scratch folder, then move the result to its destination.
+
+    ``progress`` is told about each slow step before it starts (the CLI prints it on stderr).
+    With ``install`` the environment is created after the move: the project is complete by then,
+    so a failed `uv sync` is reported but leaves the project in place.
+    """
     source = source or template_source()
     dest = check_destination(request.name, request.output_dir)
     if request.dry_run:
@@ -81,6 +97,8 @@ def create_project(request: NewRequest, source: TemplateSource | None = None) ->
         staged = scratch / request.name
         _render(source, staged, request)
         notes: list[str] = []
+        if request.lock:
+            progress("locking dependencies (uv lock)")
         locked = request.lock and _uv_lock(staged, notes)
         committed = request.git and _git_commit(staged, request.answers, notes)
         result = NewResult(
@@ -89,13 +107,34 @@ def create_project(request: NewRequest, source: TemplateSource | None = None) ->
         if dest.exists():
             dest.rmdir()  # checked empty above
         staged.rename(dest)
-        return result
     except BaseException:
         for parent in created_parents:
             shutil.rmtree(parent, ignore_errors=True)
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if request.install:
+        progress("creating the environment (uv sync)")
+        _uv_sync(dest)
+        result = dataclasses.replace(result, installed=True)
+    return result
+
+
+def _uv_sync(project: Path) -> None:
+    uv = uv_binary()
+    if uv is None:
+        raise ScaffoldError(f"created {project}, but uv was not found: install uv, run `uv sync`")
+    proc = subprocess.run(
+        [uv, "sync", "--quiet"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise ScaffoldError(f"created {project}, but `uv sync` failed ({last}); run it again there")
 
 
 def _render(source: TemplateSource, staged: Path, request: NewRequest) -> None:
@@ -149,11 +188,14 @@ def uv_binary() -> str | None:
         return shutil.which("uv")
 
 
-def _uv_lock(project: Path, notes: list[str]) -> bool:
+UV_MISSING = "uv was not found"
+
+
+def uv_lock(project: Path) -> str | None:
+    """Run `uv lock` in ``project``; None when uv.lock was written, else why not (one line)."""
     uv = uv_binary()
     if uv is None:
-        notes.append("uv was not found, so no uv.lock was written: install uv and run `uv lock`")
-        return False
+        return UV_MISSING
     proc = subprocess.run(
         [uv, "lock", "--quiet"],
         cwd=project,
@@ -163,9 +205,18 @@ def _uv_lock(project: Path, notes: list[str]) -> bool:
         check=False,
     )
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+    return None
+
+
+def _uv_lock(project: Path, notes: list[str]) -> bool:
+    problem = uv_lock(project)
+    if problem == UV_MISSING:
+        notes.append("uv was not found, so no uv.lock was written: install uv and run `uv lock`")
+        return False
+    if problem:
         raise ScaffoldError(
-            f"`uv lock` failed ({last}); rerun with --no-lock to skip it (e.g. offline)"
+            f"`uv lock` failed ({problem}); rerun with --no-lock to skip it (e.g. offline)"
         )
     return True
 

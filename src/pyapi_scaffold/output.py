@@ -32,6 +32,13 @@ def note(message: str) -> None:
     err.print(f"[yellow]note:[/] {message}", soft_wrap=True)
 
 
+def step(message: str) -> None:
+    """A slow step is starting: shown on a terminal only, so scripts see just the result or the
+    one-line error (and `--json` stdout stays one object)."""
+    if err.is_terminal:
+        err.print(f"[dim]… {message}[/]")
+
+
 def emit_json(payload: Mapping[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
 
@@ -75,7 +82,13 @@ def dry_run(path: Path, framework: str, answers: Mapping[str, Any], files: Seque
         out.print(f"  {name}")
 
 
-def created(path: Path, framework: str, answers: Mapping[str, Any], notes: Sequence[str]) -> None:
+def created(
+    path: Path,
+    framework: str,
+    answers: Mapping[str, Any],
+    notes: Sequence[str],
+    installed: bool = False,
+) -> None:
     """Success, then the exact commands to install, run, open the docs and test."""
     package = answers.get("package_name", path.name)
     shown = _display_path(path)
@@ -83,7 +96,10 @@ def created(path: Path, framework: str, answers: Mapping[str, Any], notes: Seque
     out.print("Next steps:")
     steps = [
         (f"cd {shown}", ""),
-        ("uv sync", "install (creates .venv from uv.lock)"),
+        (
+            "uv sync",
+            "already done (--install)" if installed else "install (creates .venv from uv.lock)",
+        ),
         (f"uv run python -m {package}", "run the service"),
         ("open http://127.0.0.1:8000/docs", "interactive API docs (also /redoc)"),
         ("uv run pytest", "run the tests"),

@@ -435,22 +435,13 @@ def _relock(summary: UpdateSummary) -> str | None:
         return None
     if "pyproject.toml" in summary.conflicts:
         return "pyproject.toml is in conflict: resolve it, then run `uv lock`"
-    from pyapi_scaffold.generate import uv_binary  # noqa: PLC0415
+    from pyapi_scaffold.generate import UV_MISSING, uv_lock  # noqa: PLC0415
 
-    uv = uv_binary()
-    if uv is None:
+    problem = uv_lock(project)
+    if problem == UV_MISSING:
         return "uv was not found: run `uv lock` to refresh uv.lock"
-    proc = subprocess.run(
-        [uv, "lock", "--quiet"],
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return f"`uv lock` failed ({last}): run it again when online"
+    if problem:
+        return f"`uv lock` failed ({problem}): run it again when online"
     return "uv.lock refreshed for the new dependencies"
 
 
