@@ -121,20 +121,13 @@ def create_project(
 
 
 def _uv_sync(project: Path) -> None:
-    uv = uv_binary()
-    if uv is None:
+    problem = _run_uv(project, "sync")
+    if problem == UV_MISSING:
         raise ScaffoldError(f"created {project}, but uv was not found: install uv, run `uv sync`")
-    proc = subprocess.run(
-        [uv, "sync", "--quiet"],
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise ScaffoldError(f"created {project}, but `uv sync` failed ({last}); run it again there")
+    if problem:
+        raise ScaffoldError(
+            f"created {project}, but `uv sync` failed ({problem}); run it again there"
+        )
 
 
 def _render(source: TemplateSource, staged: Path, request: NewRequest) -> None:
@@ -193,11 +186,16 @@ UV_MISSING = "uv was not found"
 
 def uv_lock(project: Path) -> str | None:
     """Run `uv lock` in ``project``; None when uv.lock was written, else why not (one line)."""
+    return _run_uv(project, "lock")
+
+
+def _run_uv(project: Path, command: str) -> str | None:
+    """Run `uv <command> --quiet` in ``project``; None on success, else why not (one line)."""
     uv = uv_binary()
     if uv is None:
         return UV_MISSING
     proc = subprocess.run(
-        [uv, "lock", "--quiet"],
+        [uv, command, "--quiet"],
         cwd=project,
         stdin=subprocess.DEVNULL,
         capture_output=True,
