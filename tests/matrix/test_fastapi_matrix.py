@@ -26,7 +26,6 @@ import pytest
 from tests.support.projects import (
     check_project,
     http_get,
-    project_env,
     render,
     run,
     serving,
@@ -191,17 +190,11 @@ def test_fastapi_combination(
         if database == "none":
             serve_env |= {"ADMIN_USERNAME": USERNAME, "ADMIN_PASSWORD": PASSWORD}
         else:
-            created = subprocess.run(
-                ["uv", "run", "python", "-m", package, "create-user", USERNAME, "--password-stdin"],
-                cwd=project,
-                env=project_env(serve_env),
-                input=PASSWORD + "\n",
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            assert created.returncode == 0, created.stdout + created.stderr
+            create_user = ("uv", "run", "python", "-m", package, "create-user", USERNAME)
+            run(
+                project, *create_user, "--password-stdin",
+                env=serve_env, input=PASSWORD + "\n", timeout=120,
+            ).check()  # fmt: skip
 
     with serving(project, env=serve_env) as base:
         health = http_get(base + "/health")

@@ -105,13 +105,15 @@ def run(
     *argv: str,
     env: Mapping[str, str] | None = None,
     timeout: float = 600,
+    input: str | None = None,
 ) -> Run:
     """Run one command inside ``project`` and capture stdout+stderr together."""
     proc = subprocess.run(
         list(argv),
         cwd=project,
         env=project_env(env),
-        stdin=subprocess.DEVNULL,
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
