@@ -459,3 +459,112 @@ def test_release_workflow_passes_the_same_checkers() -> None:
     assert "actions/attest-build-provenance@" in steps and "subject-path" in steps
     assert "uv publish --trusted-publishing always" in steps
     assert "secrets." not in RELEASE.read_text()  # no stored token
+
+
+# ---------------------------------------------------------------- the update steps, run for real
+
+
+def run_script(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A CI step's shell script, run as the runners do (GitHub: bash -eo pipefail)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "PYAPI_SCAFFOLD"} | env
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("override", [None, "pyapi-scaffold", "pyapi-scaffold>=0.2"])
+def test_github_source_step_skips_or_stops_before_installing(
+    project: Any, override: str | None, tmp_path: Path
+) -> None:
+    root = project("flask", "github-nodocker-sqlite")
+    workflow = yaml.safe_load((root / ".github/workflows/template-update.yml").read_text())
+    step = next(s for s in workflow["jobs"]["update"]["steps"] if s.get("id") == "source")
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        "PYAPI_SCAFFOLD": override or "",  # an unset repository variable expands to ""
+    }
+    proc = run_script(step["run"], root, env)
+    assert not (tmp_path / "pyapi-scaffold.txt").exists()
+    if override is None:
+        assert proc.returncode == 0, proc.stderr
+        assert outputs.read_text() == "configured=false\n"
+        assert "No trusted pyapi-scaffold source" in summary.read_text()
+    else:
+        assert proc.returncode == 2
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("::error title=Template update::error:")
+        assert len(lines[0]) <= 240 and not outputs.exists()
+
+
+@pytest.mark.parametrize("override", [None, "pyapi-scaffold"])
+def test_gitlab_update_job_skips_or_stops_before_installing(
+    project: Any, override: str | None, tmp_path: Path
+) -> None:
+    root = project("fastapi", "gitlab-nodocker-none")
+    ci = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
+    # The runner joins the script items into one shell script; keep /tmp out of it.
+    script = "\n".join(ci["template-update"]["script"]).replace("/tmp/", f"{tmp_path}/")
+    proc = run_script(script, root, {"PYAPI_SCAFFOLD": override or ""})
+    assert not (tmp_path / "pyapi-scaffold").exists(), "nothing may be installed"
+    output = (proc.stdout + proc.stderr).strip()
+    if override is None:
+        assert proc.returncode == 0, output
+        assert output.startswith("No trusted pyapi-scaffold source")
+    else:
+        assert proc.returncode == 2
+        assert len(output.splitlines()) == 1 and output.startswith("error: PYAPI_SCAFFOLD")
+
+
+def test_github_pull_request_job_commits_the_patch_but_not_workflow_files(
+    project: Any, tmp_path: Path
+) -> None:
+    """The writing job's commit step, on a real patch: workflow changes are left for a person."""
+    source = project("fastapi", "github-nodocker-sqlite")
+    repo = tmp_path / "repo"
+    shutil.copytree(source, repo)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "generated"], cwd=repo, check=True)
+    # What the update job would hand over: a template change, a conflict and a workflow change.
+    (repo / "README.md").write_text(
+        "<<<<<<< before updating\nours\n=======\ntheirs\n>>>>>>> after\n"
+    )
+    ci_yml = repo / ".github/workflows/ci.yml"
+    ci_yml.write_text(ci_yml.read_text() + "# changed by the template\n")
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    patch_dir = tmp_path / "template-update"
+    patch_dir.mkdir()
+    diff = subprocess.run(
+        ["git", "diff", "--cached", "--binary"], cwd=repo, capture_output=True, check=True
+    )
+    (patch_dir / "template-update.patch").write_bytes(diff.stdout)
+    subprocess.run([*git, "reset", "-q", "--hard"], cwd=repo, check=True)
+
+    workflow = yaml.safe_load((repo / ".github/workflows/template-update.yml").read_text())
+    step = next(s for s in workflow["jobs"]["pull-request"]["steps"] if s.get("id") == "commit")
+    outputs = tmp_path / "outputs"
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_RUN_ID": "1",
+    }
+    proc = run_script(step["run"], repo, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs.read_text() == "committed=true\n"
+    log = subprocess.run(
+        ["git", "show", "--stat", "--format=%s", "HEAD"],
+        cwd=repo, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert log.startswith("Update from the pyapi-scaffold template")
+    assert "README.md" in log and "workflows" not in log
+    assert (tmp_path / "workflows.txt").read_text() == ".github/workflows/ci.yml\n"
+    branch = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    assert branch.stdout.strip() == "template-update"
