@@ -4,7 +4,8 @@ Checked offline, on every CI option set of both frameworks (the options that cha
 files: GitHub / GitLab, with or without Docker and compose, PostgreSQL service or not):
 
 - zizmor (GitHub Actions security auditor) with its strictest `auditor` persona: 0 findings, or a
-  suppression justified inline next to it; actionlint clean; check-jsonschema for workflows,
+  suppression justified inline next to it; actionlint clean, with shellcheck on every `run:`
+  script (and shellcheck on every GitLab job script); check-jsonschema for workflows,
   Dependabot, GitLab CI and Renovate;
 - every `uses:` is a 40-hex commit SHA with its release in a comment, and the pins live in one
   partial (templates/_shared/deploy/ci/_pins.jinja);
@@ -127,6 +128,7 @@ def test_github_workflows_pass_zizmor_and_actionlint(
     files = workflows(root)
     assert [p.name for p in files] == ["ci.yml", "template-update.yml"]
     zizmor_clean(files, root)
+    tool("shellcheck")  # actionlint runs it on every `run:` script when it is installed
     checker("actionlint", *(str(p.relative_to(root)) for p in files), cwd=root)
     checker(
         "check-jsonschema",
@@ -160,6 +162,18 @@ def test_gitlab_files_are_valid(project: Any, framework: str, name: str) -> None
         "check-jsonschema", "--builtin-schema", "vendor.renovate", ".gitlab/renovate.json", cwd=root
     )
     assert not (root / ".github").exists()
+    # Every job's shell, as the runner joins it, through shellcheck (POSIX sh: the docker image
+    # has no bash).
+    ci = yaml.safe_load((root / ".gitlab-ci.yml").read_text())
+    for job_id, job in ci.items():
+        for key in ("before_script", "script"):
+            if isinstance(job, dict) and key in job:
+                script = "\n".join(job[key]) + "\n"
+                proc = subprocess.run(
+                    [tool("shellcheck"), "--shell=sh", "-"],
+                    input=script, capture_output=True, text=True, timeout=60, check=False,
+                )  # fmt: skip
+                assert proc.returncode == 0, f"{job_id}.{key}:\n{proc.stdout}"
 
 
 # ---------------------------------------------------------------- pins
@@ -434,6 +448,7 @@ def test_update_sources_are_documented(project: Any, framework: str, name: str) 
 
 def test_release_workflow_passes_the_same_checkers() -> None:
     zizmor_clean([RELEASE], REPO_ROOT)
+    tool("shellcheck")
     checker("actionlint", str(RELEASE.relative_to(REPO_ROOT)), cwd=REPO_ROOT)
     checker(
         "check-jsonschema",
