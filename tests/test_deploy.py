@@ -238,6 +238,9 @@ def test_dockerfile_contract(rendered: Any, framework: str, combination: str) ->
     assert all(f.startswith(f"python:{answers['python_version']}-slim") for f in froms)
     runs = " ".join(args for kw, args in instructions if kw == "RUN")
     assert "uv sync --locked --no-dev" in runs
+    # Podman/buildah 4.x reject relative mount targets (buildah #4309); absolute ones work everywhere.
+    targets = re.findall(r"--mount=type=\w+,[^\s]*?target=([^,\s]+)", runs)
+    assert targets and all(t.startswith("/") for t in targets), targets
     assert any(
         re.match(r"--from=ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+ ", args)
         for kw, args in instructions
