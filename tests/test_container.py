@@ -54,8 +54,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.container]
 PYTHON = "3.11"
 # Issue 15's aims, on the stand-in base (which is about as large as the official slim image).
 SIZE_AIM_MB = 220
-HEALTHY_AIM_S = 3.0
-# What the test allows on a loaded two-core CI machine: a regression, not noise, fails it.
+# Start-to-healthy aim is 3 s (recorded); the test allows more on a loaded two-core CI machine,
+# so that a regression, not noise, fails it.
 HEALTHY_LIMIT_S = 20.0
 
 PROJECTS: dict[str, dict[str, Any]] = {
