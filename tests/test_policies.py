@@ -96,6 +96,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     reports = json.loads(proc.stdout)
     if isinstance(reports, dict):
         reports = [reports]
+    summary = {r["check_type"]: r["summary"] for r in reports}
+    (cache_dir() / "checkov-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return {"root": root, "reports": {r["check_type"]: r for r in reports}, "kubectl": kubectl}
 
 
