@@ -15,9 +15,9 @@ PostgreSQL with JWT auth, on Python 3.11 (the stand-in base is Debian bookworm, 
 - the Kubernetes Deployment agrees with the built image's own config (`podman image inspect`):
   port, user, health path, environment, a writable /tmp for a read-only root.
 
-Figures (build times, image size, start-to-healthy) are recorded with `record_property` and in
-`<cache>/container-measurements.json`. Containers, volumes and the images built here are removed
-even when a check fails; the stand-in base images stay cached for the next run.
+Figures (build times, image size, start-to-healthy) are written to
+`<cache>/container-measurements.json` (and printed with `-s`). Containers, volumes and the images
+built here are removed even when a check fails; the stand-in base images stay cached.
 """
 
 from __future__ import annotations

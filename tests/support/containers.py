@@ -179,6 +179,16 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _tool(argv: list[str], timeout: float) -> bytes:
+    """Run a preparation tool; on failure the assertion shows what it printed."""
+    proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+    assert proc.returncode == 0, (
+        f"`{' '.join(argv[:3])} ...` exited {proc.returncode}:\n"
+        f"{proc.stderr.decode('utf-8', 'replace')[-3000:]}"
+    )
+    return proc.stdout
+
+
 def _extra_cas() -> list[Path]:
     return sorted(EXTRA_CA_DIR.glob("*.crt")) if EXTRA_CA_DIR.is_dir() else []
 
@@ -216,7 +226,7 @@ def _ensure_python(podman: Podman, python_version: str, work: Path) -> str:
             f'cp {EXTRA_CA_DIR}/*.crt "$1/usr/local/share/ca-certificates/" && '
             'chroot "$1" update-ca-certificates'
         ]
-    subprocess.run(
+    _tool(
         [
             "mmdebstrap",
             "--quiet",
@@ -236,8 +246,6 @@ def _ensure_python(podman: Podman, python_version: str, work: Path) -> str:
             f"deb {MIRROR} {suite} main",
             f"deb {MIRROR}-security {suite}-security main",
         ],
-        check=True,
-        capture_output=True,
         timeout=900,
     )
     podman.run(
@@ -264,7 +272,7 @@ def _ensure_uv(podman: Podman, uv_version: str, work: Path) -> str:
     if podman.label(name, LABEL) == key:
         return name
     download = work / "uv-wheel"
-    subprocess.run(
+    _tool(
         [
             "python3",
             "-m",
@@ -279,20 +287,16 @@ def _ensure_uv(podman: Podman, uv_version: str, work: Path) -> str:
             str(download),
             f"uv=={uv_version}",
         ],
-        check=True,
-        capture_output=True,
         timeout=600,
     )
     (wheel,) = download.glob("uv-*.whl")
     unpacked = work / "uv-bin"
     unpacked.mkdir()
-    subprocess.run(["python3", "-m", "zipfile", "-e", str(wheel), str(unpacked)], check=True)
+    _tool(["python3", "-m", "zipfile", "-e", str(wheel), str(unpacked)], timeout=120)
     (scripts,) = unpacked.glob("uv-*.data/scripts")
     for tool in ("uv", "uvx"):
         (scripts / tool).chmod(0o755)
-    tar = subprocess.run(
-        ["tar", "-C", str(scripts), "-c", "uv", "uvx"], check=True, capture_output=True
-    ).stdout
+    tar = _tool(["tar", "-C", str(scripts), "-c", "uv", "uvx"], timeout=120)
     podman.run("import", "--change", f"LABEL {LABEL}={key}", "-", name, input=tar, timeout=300)
     return name
 
