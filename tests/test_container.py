@@ -54,6 +54,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.container]
 PYTHON = "3.11"
 # Issue 15's aims, on the stand-in base (which is about as large as the official slim image).
 SIZE_AIM_MB = 220
+README_SIZE_SLACK_MB = 20
 # Start-to-healthy aim is 3 s (recorded); the test allows more on a loaded two-core CI machine,
 # so that a regression, not noise, fails it.
 HEALTHY_LIMIT_S = 20.0
@@ -384,6 +385,12 @@ def test_generated_image(
     check_kubernetes_matches_image(podman, built, running)
     print(f"\n{built.framework}: image {built.size_mb} MB, {built.measurements}")
     assert built.size_mb <= SIZE_AIM_MB, f"image {built.size_mb} MB > {SIZE_AIM_MB} MB"
+    # The generated README quotes the size: it stays true (within what a dependency bump moves).
+    quoted = re.search(r"image (\d+) MB", (built.project / "README.md").read_text())
+    assert quoted, "the README's deployment section quotes the image size"
+    assert abs(int(quoted.group(1)) - built.size_mb) <= README_SIZE_SLACK_MB, (
+        f"README says {quoted.group(1)} MB, the image is {built.size_mb} MB"
+    )
 
 
 def check_content(podman: Podman, built: Built) -> None:
