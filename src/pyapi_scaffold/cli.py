@@ -1,7 +1,8 @@
 """The command line: flags in, one-line errors and exit codes out — in one place, `main`.
 
 Commands only parse flags and hand over to `flows`; every error raised anywhere below is turned
-into a single `error: ...` line here (2 usage, 1 failure, 130 interrupted), never a traceback.
+into a single `error: ...` line here (2 usage, 1 failure, 130/143 interrupted by Ctrl-C/SIGTERM),
+never a traceback.
 Heavy libraries (copier, questionary, rich) are imported inside the commands so `--help` is fast.
 """
 
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from pyapi_scaffold import __version__
+from pyapi_scaffold import __version__, signals
 from pyapi_scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, ScaffoldError
 from pyapi_scaffold.needs import Concurrency, Purpose, TeamExperience
 
@@ -192,6 +193,7 @@ def recommend(
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per error kind)
     """Run the CLI; every error becomes one line on stderr and an exit code."""
+    signals.install()
     try:
         result = app(args=argv, prog_name="pyapi-scaffold", standalone_mode=False)
     except ScaffoldError as err:
@@ -199,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
     except typer.TyperException as err:  # click usage errors: unknown flag, bad value...
         code = getattr(err, "exit_code", EXIT_USAGE)
         return _fail(f"{err.format_message()} (see --help)", code)
-    except (KeyboardInterrupt, typer.Abort):
+    except KeyboardInterrupt as err:
+        return _fail(INTERRUPTED, signals.exit_code(err))
+    except typer.Abort:
         return _fail(INTERRUPTED, EXIT_INTERRUPTED)
     except OSError as err:
         return _fail(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "), EXIT_FAILURE)
@@ -211,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
             EXIT_FAILURE,
         )
     if result == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into a silent Exit(130)
-        return _fail(INTERRUPTED, EXIT_INTERRUPTED)
+        return _fail(INTERRUPTED, signals.last_exit_code())
     return result if isinstance(result, int) else 0
 
 

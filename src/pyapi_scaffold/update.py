@@ -4,16 +4,23 @@ The work itself is Copier's update (a three-way merge of the user's project with
 new render); around it we check what Copier would otherwise report as a traceback or a riddle:
 the project is a clean git work tree, was generated from pyapi-scaffold's released templates, at
 a version this install knows, and the local template source exists (rebuilt if missing). We end
-with a summary: versions, changed files, conflicts and how to resolve them.
+with a summary: versions, changed files, conflicts and how to resolve them (or undo it all).
+
+All or nothing: the update (Copier's merge, restored files, the re-lock) runs in a scratch git
+worktree; only when all of it has succeeded are its files and git index copied into the project,
+with Ctrl-C and SIGTERM held for those milliseconds. An interruption or failure before that leaves
+the project exactly as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,8 +28,9 @@ from typing import Any
 import yaml
 from jinja2 import Environment, TemplateError
 
+from pyapi_scaffold import signals
 from pyapi_scaffold import template_history as th
-from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
+from pyapi_scaffold.errors import InterruptError, ScaffoldError, UsageError
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
     TemplateSource,
@@ -35,14 +43,11 @@ from pyapi_scaffold.template_source import (
 ANSWERS_FILE = ".copier-answers.yml"
 
 
-class UpdateInterruptedError(ScaffoldError):
-    """Ctrl-C while Copier was changing files: say how to see and undo what was done."""
-
-    exit_code = EXIT_INTERRUPTED
-
-
 # Copier writes its inline conflict markers at the start of a line; prose that merely mentions them
 # (the generated README explains how to resolve conflicts) must not count.
+# Works with conflicts too (`git checkout -- .` refuses unmerged paths); the tree was clean before.
+UNDO = "git reset -q --hard HEAD && git clean -fdq -- ."
+
 CONFLICT_MARKER = re.compile(r"^<<<<<<< before updating", re.MULTILINE)
 
 
@@ -87,6 +92,7 @@ class UpdateSummary:
     conflicts: tuple[str, ...] = ()
     restored: tuple[str, ...] = ()  # deleted by the user, changed by the template: back again
     dry_run: bool = False
+    lock_note: str | None = None  # what happened to uv.lock
 
     @property
     def nothing_to_do(self) -> bool:
@@ -125,6 +131,10 @@ class UpdateSummary:
                 )
         elif not self.dry_run:
             out.append("  no conflicts: review with `git diff HEAD`, run the tests, then commit")
+        if self.lock_note:
+            out.append(f"  {self.lock_note}")
+        if not self.dry_run:
+            out.append(f"  undo the whole update: {UNDO}")
         return out
 
 
@@ -169,17 +179,17 @@ def read_project(path: Path) -> ProjectState:
 def check_clean(project: Path) -> None:
     top = _git(project, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
-        raise ScaffoldError(
+        raise UsageError(
             f"{project} is not in a git repository; updating needs one "
             "(git init && git add -A && git commit -m 'Generated project')"
         )
     if _git(project, "rev-parse", "--verify", "-q", "HEAD").returncode != 0:
-        raise ScaffoldError(f"{project} has no commit yet; commit the project before updating")
+        raise UsageError(f"{project} has no commit yet; commit the project before updating")
     status = _git(project, "status", "--porcelain", "--untracked-files=all")
     dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
     if dirty:
         more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
-        raise ScaffoldError(
+        raise UsageError(
             f"the project has uncommitted changes ({dirty[0]}{more}); "
             "commit or stash them before updating"
         )
@@ -398,38 +408,129 @@ def run_update(
     deleted = _deleted_by_user(state)
 
     def apply(where: Path) -> UpdateSummary:
+        signals.checkpoint("update:scratch")
         update_project(where, vcs_ref=target, data=data)
+        signals.checkpoint("update:copier")
         restored = _restore_changed_deletions(state, where, deleted, target)
-        return replace(summary(where), restored=restored)
+        signals.checkpoint("update:restored")
+        result = replace(summary(where), restored=restored)
+        if not dry_run:
+            note = _relock(result, where)
+            signals.checkpoint("update:relocked")
+            result = replace(summary(where), restored=restored, lock_note=note)
+        return result
 
-    if not dry_run:
-        try:
-            return apply(state.path)
-        except KeyboardInterrupt:
-            raise UpdateInterruptedError(
-                "interrupted: the update may be half done; `git status` shows what changed, "
-                "`git checkout -- . && git clean -fd` undoes it"
-            ) from None
-
-    top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip())
-    sub = state.path.relative_to(top.resolve())
-    with tempfile.TemporaryDirectory(prefix="pyapi-update-dry-") as tmp:
-        clone = Path(tmp) / "project"
-        cloned = _git(Path(tmp), "clone", "-q", "--no-hardlinks", str(top), str(clone))
-        if cloned.returncode != 0:
-            detail = cloned.stderr.strip()
-            raise ScaffoldError(f"cannot make a scratch copy for --dry-run: {detail}")
-        result = apply(clone / sub)
-        shutil.rmtree(clone, ignore_errors=True)
+    top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
+    sub = state.path.relative_to(top)
+    held: list[int] = []
+    try:
+        with _scratch_copy(top, worktree=not dry_run) as scratch:
+            result = apply(scratch / sub)
+            if not dry_run:
+                held = _apply_scratch(scratch, top)
+    except KeyboardInterrupt as err:
+        raise InterruptError(
+            "interrupted; the project was not changed (the update ran in a scratch copy)",
+            signals.exit_code(err),
+        ) from None
+    if held:
+        raise InterruptError(
+            f"interrupted, but only once the update was applied in full ({len(result.changed)} "
+            f"file(s), {len(result.conflicts)} conflict(s)): review with `git status`; "
+            f"undo with `{UNDO}`",
+            signals.exit_code(held[0]),
+        )
     return result
+
+
+@contextlib.contextmanager
+def _scratch_copy(top: Path, *, worktree: bool) -> Iterator[Path]:
+    """A throw-away copy of the repository at HEAD to run the update in.
+
+    A real update uses a `git worktree` (it shares the object store, so the index Copier leaves,
+    with its conflict stages, is valid in the project too); a dry run uses a clone, leaving the
+    project's repository untouched. Either is removed on the way out, whatever happened.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="pyapi-update-"))
+    tree = tmp / "project"
+    quiet_hooks = ("-c", f"core.hooksPath={os.devnull}")
+    try:
+        if worktree:
+            made = _git(top, *quiet_hooks, "worktree", "add", "-q", "--detach", str(tree), "HEAD")
+        else:
+            made = _git(tmp, "clone", "-q", "--no-hardlinks", str(top), str(tree))
+        if made.returncode != 0:
+            detail = " ".join(made.stderr.split())[:150]
+            raise ScaffoldError(f"cannot make a scratch copy of the project: {detail}")
+        yield tree
+    finally:
+        with signals.deferred():
+            if worktree:
+                _git(top, "worktree", "remove", "--force", str(tree))
+            shutil.rmtree(tmp, ignore_errors=True)
+            if worktree:
+                _git(top, "worktree", "prune")
+
+
+def _status_paths(repo: Path) -> list[str]:
+    """Every path `git status` reports in ``repo`` (both sides of a rename), repo-relative."""
+    status = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all")
+    paths: list[str] = []
+    entries = iter(status.stdout.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        paths.append(entry[3:])
+        if "R" in entry[:2] or "C" in entry[:2]:
+            source = next(entries, None)
+            if source:
+                paths.append(source)
+    return list(dict.fromkeys(paths))
+
+
+def _git_index(repo: Path) -> Path:
+    out = _git(repo, "rev-parse", "--path-format=absolute", "--git-path", "index").stdout
+    return Path(out.strip())
+
+
+def _apply_scratch(scratch: Path, top: Path) -> list[int]:
+    """Make the project's files and git index what the update left in the scratch worktree.
+
+    Signals are held meanwhile: copying a few dozen files takes milliseconds, and an update that
+    is half applied is the one outcome that must not happen. Returns the signals held.
+    """
+    paths = _status_paths(scratch)
+    index = _git_index(scratch)
+    with signals.deferred(reraise=False) as held:
+        for count, rel in enumerate(paths):
+            if count == len(paths) // 2:
+                signals.checkpoint("update:applying")
+            src, dst = scratch / rel, top / rel
+            if dst.is_symlink() or dst.is_file():
+                dst.unlink()
+            if src.is_symlink() or src.exists():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst, follow_symlinks=False)
+            else:
+                _remove_empty_parents(dst.parent, top)
+        target = _git_index(top)
+        staged = target.with_name("index.pyapi-update")
+        shutil.copyfile(index, staged)
+        os.replace(staged, target)
+    return held
+
+
+def _remove_empty_parents(folder: Path, top: Path) -> None:
+    while folder != top and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 # ---------------------------------------------------------------- the CLI command's body
 
 
-def _relock(summary: UpdateSummary) -> str | None:
-    """Refresh uv.lock when the update changed pyproject.toml; return a note if it could not."""
-    project = summary.project
+def _relock(summary: UpdateSummary, project: Path) -> str | None:
+    """Refresh ``project``'s uv.lock when the update changed pyproject.toml; say what happened."""
     touched = {entry[2:] for entry in summary.changed}
     if summary.dry_run or "pyproject.toml" not in touched or not (project / "uv.lock").is_file():
         return None
@@ -502,7 +603,4 @@ def update_command(
     summary = run_update(state.path, data, dry_run=dry_run)
     for line in summary.lines():
         echo(line)
-    note = _relock(summary)
-    if note:
-        echo(f"  {note}")
     return summary
