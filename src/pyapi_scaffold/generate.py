@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from pyapi_scaffold import __version__
-from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold import __version__, signals
+from pyapi_scaffold.errors import InterruptError, ScaffoldError, UsageError
 from pyapi_scaffold.render import render_project
 from pyapi_scaffold.template_source import TemplateSource, template_source
 
@@ -92,15 +93,19 @@ def create_project(
             return NewResult(dest, _recorded_answers(staged), _list_files(staged))
 
     created_parents = _make_parents(request.output_dir)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{request.name}.", dir=request.output_dir))
+    sweep_stale_scratch(request.output_dir)
+    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(request.name), dir=request.output_dir))
     try:
         staged = scratch / request.name
         _render(source, staged, request)
+        signals.checkpoint("new:rendered")
         notes: list[str] = []
         if request.lock:
             progress("locking dependencies (uv lock)")
         locked = request.lock and _uv_lock(staged, notes)
+        signals.checkpoint("new:locked")
         committed = request.git and _git_commit(staged, request.answers, notes)
+        signals.checkpoint("new:committed")
         result = NewResult(
             dest, _recorded_answers(staged), _list_files(staged), committed, locked, notes
         )
@@ -115,9 +120,50 @@ def create_project(
         shutil.rmtree(scratch, ignore_errors=True)
     if request.install:
         progress("creating the environment (uv sync)")
-        _uv_sync(dest)
+        try:
+            _uv_sync(dest)
+        except KeyboardInterrupt as err:
+            shutil.rmtree(dest / ".venv", ignore_errors=True)
+            raise InterruptError(
+                f"interrupted while creating the environment: the project {dest} is complete and "
+                "kept; its partial .venv was removed (run `uv sync` there to create it)",
+                signals.exit_code(err),
+            ) from None
         result = dataclasses.replace(result, installed=True)
     return result
+
+
+# Our scratch folders are named after the process that made them, so a later run can tell the
+# leftovers of a run that was killed outright (SIGKILL, power loss) from those of a live one.
+_SCRATCH = re.compile(r"\..+\.pyapi-(\d+)-[^/]*")
+
+
+def scratch_prefix(name: str) -> str:
+    return f".{name}.pyapi-{os.getpid()}-"
+
+
+def sweep_stale_scratch(folder: Path) -> None:
+    """Remove scratch folders of ours whose process is gone (never another tool's files)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = _SCRATCH.fullmatch(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not process_alive(int(match[1])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, owned by someone else
+        return True
+    return True
 
 
 def _uv_sync(project: Path) -> None:

@@ -3,18 +3,29 @@
 Copier's public API (`run_copy`) renders; its errors are translated here into the CLI's two kinds:
 bad answers (Copier raises a plain ValueError naming the question) become usage errors, anything
 else Copier reports becomes a failure. Copier's own warnings are not shown to users.
+
+Copier clones the template into temporary folders; an interruption at the wrong moment (between
+its `mkdtemp` and registering the clean-up) would leave them behind. So every Copier call runs
+with a private temporary folder of ours that is removed afterwards, whatever happened, and a
+later run sweeps those of processes that were killed outright.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import shutil
+import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from copier import run_copy
 from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
 
+from pyapi_scaffold import signals
 from pyapi_scaffold.errors import ScaffoldError, UsageError
 from pyapi_scaffold.template_source import TemplateSource
 
@@ -33,7 +44,7 @@ def render_project(
     from ``user_defaults``); without it every such question takes its default.
     """
     try:
-        with warnings.catch_warnings():
+        with private_tempdir(), warnings.catch_warnings():
             warnings.simplefilter("ignore", CopierWarning)
             run_copy(
                 source.src_path,
@@ -51,6 +62,40 @@ def render_project(
         raise UsageError(one_line(str(err))) from None
     except CopierError as err:
         raise ScaffoldError(f"rendering the template failed: {one_line(str(err))}") from None
+
+
+_PRIVATE_TMP = re.compile(r"pyapi-scaffold-tmp-(\d+)-[^/]*")
+
+
+@contextlib.contextmanager
+def private_tempdir() -> Iterator[Path]:
+    """Point `tempfile` (and git's TMPDIR) at a folder of ours for the block; remove it after."""
+    base = Path(tempfile.gettempdir())
+    _sweep(base)
+    private = Path(tempfile.mkdtemp(prefix=f"pyapi-scaffold-tmp-{os.getpid()}-", dir=base))
+    saved_dir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = str(private)
+    os.environ["TMPDIR"] = str(private)
+    try:
+        yield private
+    finally:
+        with signals.deferred():
+            tempfile.tempdir = saved_dir
+            if saved_env is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = saved_env
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _sweep(base: Path) -> None:
+    from pyapi_scaffold.generate import process_alive  # noqa: PLC0415 - avoids an import cycle
+
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            match = _PRIVATE_TMP.fullmatch(entry.name)
+            if match and not entry.is_symlink() and not process_alive(int(match[1])):
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 def one_line(message: str) -> str:
@@ -79,7 +124,7 @@ def update_project(
     from copier import run_update  # noqa: PLC0415 - lazy: keeps --help fast
 
     try:
-        with warnings.catch_warnings():
+        with private_tempdir(), warnings.catch_warnings():
             warnings.simplefilter("ignore", CopierWarning)
             run_update(
                 str(project),
