@@ -228,3 +228,46 @@ def test_commit_advances_and_every_clashing_hunk_is_marked(
     assert again.code == 0, again.err
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == f"v{NEW}" and answers["websockets"] is True
+
+
+# ---------------------------------------------------------------- answers update cannot change
+
+
+@pytest.mark.parametrize(
+    ("pair", "expected"),
+    [
+        ("framework=flask", "update cannot change framework (fastapi -> flask)"),
+        ("package_name=other", "update cannot change package_name (demo -> other)"),
+        ("package_name=", "not a valid package name"),
+        ("project_name=other", "update cannot change project_name"),
+    ],
+)
+def test_answers_update_cannot_change_are_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    pair: str,
+    expected: str,
+) -> None:
+    project = generate(tmp_path, capsys)
+    before = snapshot(project)
+    as_version(monkeypatch, NEW)
+    result = scaffold(capsys, "update", str(project), "-d", pair)
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and expected in result.err, result.err
+    assert snapshot(project) == before
+
+
+def test_a_renamed_package_folder_is_detected_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = generate(tmp_path, capsys)
+    git(project, "mv", "src/demo", "src/shop")
+    commit_all(project, "rename the package")
+    before = snapshot(project)
+    as_version(monkeypatch, NEW)
+    result = scaffold(capsys, "update", str(project), "-d", "websockets=true")
+    assert result.code == 2, result
+    assert "src/demo is missing (renamed to src/shop?)" in result.err
+    assert "git mv src/shop src/demo" in result.err and result.err.count("\n") == 1
+    assert snapshot(project) == before

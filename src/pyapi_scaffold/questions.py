@@ -17,6 +17,7 @@ import yaml
 from jinja2 import Environment
 
 from pyapi_scaffold.errors import UsageError
+from pyapi_scaffold.names import check_answer
 
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
@@ -82,7 +83,12 @@ def coerce_answers(questions: Mapping[str, Question], raw: Mapping[str, object])
     if unknown:
         keys = ", ".join(map(repr, unknown))
         raise UsageError(f"unknown answer key {keys}; valid keys: {', '.join(questions)}")
-    return {key: questions[key].coerce(value) for key, value in raw.items()}
+    coerced = {key: questions[key].coerce(value) for key, value in raw.items()}
+    for key, value in coerced.items():
+        problem = check_answer(key, value)
+        if problem:
+            raise UsageError(problem)
+    return coerced
 
 
 def resolved_defaults(

@@ -564,9 +564,50 @@ def parse_update_data(
         return {}
     questions = load_questions(templates_dir())
     given = coerce_answers(questions, merged)
+    _refuse_fixed_answers(state, given)
     previous = {k: v for k, v in state.answers.items() if k in questions}
     hidden = set(hidden_keys(questions, {**previous, **given}))
     return {k: v for k, v in given.items() if k not in hidden}
+
+
+# Answers an update cannot change: Copier would delete one framework's files and render the
+# other's (an edited router lost without a conflict, the Alembic history replaced), or move src/.
+_FIXED = {
+    "framework": "routes, models and migrations differ; generate a new project with "
+    "`pyapi-scaffold new` and move your code over",
+    "package_name": "it would move src/{old} and every import; keep {old!r}",
+    "project_name": "it names the distribution and the package; keep {old!r}",
+}
+
+
+def _refuse_fixed_answers(state: ProjectState, given: Mapping[str, Any]) -> None:
+    for key, why in _FIXED.items():
+        old = state.answers.get(key)
+        if key in given and str(given[key]) != str(old):
+            shown = _short(given[key])
+            raise UsageError(
+                f"update cannot change {key} ({old} -> {shown}): {why.format(old=old)}"
+            )
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_package_dir(state: ProjectState) -> None:
+    """Refuse a project whose package folder was renamed: Copier would recreate the old one."""
+    package = state.answers.get("package_name")
+    src = state.path / "src"
+    if not isinstance(package, str) or not src.is_dir() or (src / package).is_dir():
+        return
+    others = sorted(d.name for d in src.iterdir() if (d / "__init__.py").is_file())
+    renamed = f" (renamed to src/{others[0]}?)" if others else ""
+    fix = f"git mv src/{others[0]} src/{package}" if others else f"restore src/{package}"
+    raise UsageError(
+        f"src/{package} is missing{renamed}: the update would recreate its files under the "
+        f"old name; {fix}, commit, then update (the template renders into src/{package})"
+    )
 
 
 def update_command(
@@ -592,6 +633,7 @@ def update_command(
     validate_source(state, shipped_history(), tool_version())
     data = parse_update_data(state, pairs, data_file)
     check_clean(state.path)
+    check_package_dir(state)
     if confirm is not None and not yes and not dry_run:
         changes = _changed_answers(state.answers, data)
         what = "".join(f", {k}: {old} -> {new}" for k, (old, new) in changes.items())
