@@ -209,7 +209,7 @@ def test_bad_names_are_refused(tmp_path: Path, name: str) -> None:
         (["-d", "database=mongo"], "database must be one of"),
         (["-d", "docker=maybe"], "docker must be true or false"),
         (["-d", "novalue"], "KEY=VALUE"),
-        (["--purpose", "api", "-d", "purpose=web-app"], "given twice"),
+        (["--purpose", "api", "--purpose", "web-app"], "given twice"),
         (["--data-file", "missing.yml"], "does not exist"),
         (["-d", "auth=session", "--framework", "fastapi"], "Flask only"),
         (["-d", "auth=session", "--framework", "flask", "--no-html-pages"], "needs html_pages"),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pyapi_scaffold.names import dependency_import_names
 
@@ -106,3 +108,107 @@ def test_the_shipped_import_names_cover_real_environments_of_every_option_set() 
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+# ---------------------------------------------------------------- precedence of answer sources
+
+
+def test_another_projects_answers_file_is_overridden_and_its_package_name_dropped(
+    tmp_path: Path,
+) -> None:
+    first = cli("new", "shop", "--yes", *QUICK, "--no-git", "-d", "database=none", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    proc = cli(
+        "new", "billing", "--yes", *QUICK, "--no-git",
+        "--data-file", "shop/.copier-answers.yml", "-d", "ci=none", "--purpose", "prototype",
+        "-d", "purpose=internal-tool", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answers = yaml.safe_load((tmp_path / "billing" / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "billing" and answers["package_name"] == "billing"
+    assert answers["database"] == "none"  # from the file
+    assert answers["purpose"] == "prototype"  # the flag overrides --data
+    assert (tmp_path / "billing" / "src" / "billing").is_dir()
+    notes = proc.stderr
+    assert "project_name: the NAME argument ('billing') overrides --data-file ('shop')" in notes
+    assert "package_name 'shop' from --data-file dropped" in notes
+    assert "purpose: a flag ('prototype') overrides --data ('internal-tool')" in notes
+
+
+def test_a_flag_and_data_meaning_the_same_value_agree(tmp_path: Path) -> None:
+    proc = cli(
+        "new", "svc", "--yes", *QUICK, "--no-git", "--websockets", "-d", "websockets=yes",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "overrides" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--purpose", "api", "--purpose", "web-app"], "--purpose is given twice"),
+        (["--websockets", "--no-websockets"], "--websockets is given twice"),
+        (["-d", "purpose=api", "-d", "purpose=web-app"], "--data gives purpose twice"),
+    ],
+)
+@pytest.mark.parametrize("command", ["new", "recommend"])
+def test_contradictions_within_one_source_are_refused(
+    tmp_path: Path, command: str, args: list[str], expected: str
+) -> None:
+    name = ["svc", "--yes", *QUICK] if command == "new" else []
+    proc = cli(command, *name, *args, cwd=tmp_path)
+    assert expected in one_line_error(proc, 2)
+
+
+def test_recommend_refuses_keys_that_are_not_needs(tmp_path: Path) -> None:
+    proc = cli("recommend", "-d", "database=postgres", cwd=tmp_path)
+    line = one_line_error(proc, 2)
+    assert "database is not one" in line and "purpose" in line
+
+
+def test_python_version_read_as_a_number_is_explained(tmp_path: Path) -> None:
+    (tmp_path / "answers.yml").write_text("python_version: 3.10\n")
+    proc = cli("new", "svc", "--yes", *QUICK, "--data-file", "answers.yml", cwd=tmp_path)
+    line = one_line_error(proc, 2)
+    assert "3.10 becomes 3.1" in line and 'python_version: "3.13"' in line
+
+
+# ---------------------------------------------------------------- hostile answers files
+
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+    f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+    for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (ALIAS_BOMB, "alias"),
+        ("purpose: " + "[" * 50 + "]" * 50 + "\n", "nested deeper"),
+        ("".join(f"k{n}: v\n" for n in range(3000)), "more than"),
+        ("description: " + "x" * 70_000 + "\n", "bytes"),
+        ("".join(f"key{n}: v\n" for n in range(500)), "and 497 more"),
+        ("purpose: " + "y" * 5000 + "\n", "purpose must be one of"),
+        ("docker: " + "z" * 5000 + "\n", "docker must be true or false"),
+    ],
+    ids=["alias-bomb", "deep", "many-keys", "huge", "unknown-keys", "long-choice", "long-bool"],
+)
+def test_hostile_answers_files_get_a_short_line_fast(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    (tmp_path / "answers.yml").write_text(content)
+    started = time.monotonic()
+    proc = cli("new", "svc", "--yes", *QUICK, "--data-file", "answers.yml", cwd=tmp_path)
+    assert time.monotonic() - started < 30
+    line = one_line_error(proc, 2)
+    assert expected in line and len(line) <= 200, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yml"]
+
+
+def test_long_values_are_truncated_in_messages(tmp_path: Path) -> None:
+    proc = cli("new", "svc", "--yes", *QUICK, "-d", "database=" + "m" * 3000, cwd=tmp_path)
+    line = one_line_error(proc, 2)
+    assert len(line) <= 200, line

@@ -17,7 +17,13 @@ from typing import Annotated
 import typer
 
 from pyapi_scaffold import __version__, signals
-from pyapi_scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, ScaffoldError
+from pyapi_scaffold.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ScaffoldError,
+    UsageError,
+)
 from pyapi_scaffold.needs import Concurrency, Purpose, TeamExperience
 
 
@@ -195,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
     """Run the CLI; every error becomes one line on stderr and an exit code."""
     signals.install()
     try:
+        _refuse_repeated_flags(sys.argv[1:] if argv is None else argv)
         result = app(args=argv, prog_name="pyapi-scaffold", standalone_mode=False)
     except ScaffoldError as err:
         return _fail(str(err), err.exit_code)
@@ -217,6 +224,44 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
     if result == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into a silent Exit(130)
         return _fail(INTERRUPTED, signals.last_exit_code())
     return result if isinstance(result, int) else 0
+
+
+_VALUE_FLAGS = {
+    "--purpose": "--purpose",
+    "--concurrency": "--concurrency",
+    "--team-experience": "--team-experience",
+    "--framework": "--framework",
+    "--output-dir": "--output-dir",
+    "-o": "--output-dir",
+    "--data-file": "--data-file",
+}
+_BOOL_FLAGS = {"websockets", "html-pages", "api-docs", "flask-extensions"}
+
+
+def _refuse_repeated_flags(args: list[str]) -> None:
+    """click keeps the last of repeated options silently; two different values are a mistake."""
+    seen: dict[str, str] = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            return
+        name, eq, value = token.partition("=")
+        if name in {"-d", "--data"}:
+            if not eq:
+                next(tokens, None)
+            continue
+        if name in _VALUE_FLAGS:
+            key = _VALUE_FLAGS[name]
+            value = value if eq else next(tokens, "")
+        elif name.startswith("--no-") and name[5:] in _BOOL_FLAGS:
+            key, value = f"--{name[5:]}", "false"
+        elif name.startswith("--") and name[2:] in _BOOL_FLAGS:
+            key, value = name, "true"
+        else:
+            continue
+        if key in seen and seen[key] != value:
+            raise UsageError(f"{key} is given twice ({seen[key]!r} and {value!r}); give it once")
+        seen[key] = value
 
 
 def _fail(message: str, code: int) -> int:

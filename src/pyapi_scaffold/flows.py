@@ -60,16 +60,39 @@ def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def collect_answers(sources: AnswerSources, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge the answers file, `--data` and flags; validate every key and value."""
+def collect_answers(
+    sources: AnswerSources, extra: Mapping[str, Any], *, only: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Merge the answers file, `--data`, flags and the NAME argument; validate keys and values.
+
+    Later sources override earlier ones; each override is shown as a note. With ``only``, keys
+    outside it (e.g. project questions given to `recommend`) are refused.
+    """
     questions = load_questions(templates_dir())
     given = {k: v for k, v in sources.flags.items() if v is not None}
     file_answers = load_data_file(sources.data_file) if sources.data_file else {}
+    data = parse_data_pairs(sources.data)
+    if only is not None:
+        stray = sorted(k for k in data if k not in only)
+        if stray:
+            raise UsageError(
+                f"recommend takes only needs; {', '.join(stray)} is not one "
+                f"(needs: {', '.join(sorted(only))})"
+            )
+        file_answers = {k: v for k, v in file_answers.items() if k in only}
+    overrides: list[str] = []
     merged = merge_sources(
         ("--data-file", file_answers),
-        ("--data", parse_data_pairs(sources.data)),
-        ("flags", {**given, **extra}),
+        ("--data", data),
+        ("a flag", given),
+        ("the NAME argument", extra),
+        overrides=overrides,
     )
+    if overrides:
+        from pyapi_scaffold import output
+
+        for message in overrides:
+            output.note(message)
     answers = coerce_answers(questions, merged)
     for key in hidden_keys(questions, answers):
         del answers[key]  # Copier would still use a value for a question it hides.
@@ -86,7 +109,7 @@ def needs_of(answers: Mapping[str, Any]) -> Needs:
 def run_recommend(sources: AnswerSources, as_json: bool) -> None:
     from pyapi_scaffold import output
 
-    answers = collect_answers(sources, {})
+    answers = collect_answers(sources, {}, only=frozenset(NEEDS_KEYS))
     needs = needs_of(answers)
     rec = recommend(needs)
     change = smallest_flip(needs)
