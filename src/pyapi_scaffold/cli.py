@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
         return _fail(INTERRUPTED, signals.exit_code(err))
     except typer.Abort:
         return _fail(INTERRUPTED, EXIT_INTERRUPTED)
-    except OSError as err:
-        return _fail(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "), EXIT_FAILURE)
+    except OSError as err:  # not foreseen below: say what, without naming our scratch paths
+        return _fail(f"a file operation failed: {err.strerror or err}", EXIT_FAILURE)
     except Exception as err:  # a bug: still one line, the traceback only on request
         if os.environ.get("PYAPI_SCAFFOLD_DEBUG"):
             raise

@@ -199,7 +199,11 @@ def run_new(options: NewOptions) -> None:
     elif options.dry_run:
         output.dry_run(result.path, framework, result.answers, result.files)
     else:
-        output.created(result.path, framework, result.answers, result.notes, result.installed)
+        from pyapi_scaffold.generate import uv_command
+
+        output.created(
+            result.path, framework, result.answers, result.notes, result.installed, uv_command()
+        )
 
 
 def recommendation_json(rec: Recommendation) -> dict[str, Any]:
@@ -215,10 +219,11 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
 def _refuse_missing(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> None:
     missing = [k for k in unanswered(questions, answers) if k not in _DERIVED]
     if missing:
-        named = ", ".join(_flag_for(k) for k in missing)
+        named = ", ".join(_flag_for(k) for k in missing[:3])
+        more = f" and {len(missing) - 3} more (see --help)" if len(missing) > 3 else ""
         raise UsageError(
             f"no terminal to ask on and {len(missing)} answers are missing: pass --yes to take "
-            f"the defaults, or give them: {named}"
+            f"the defaults, or give them: {named}{more}"
         )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +59,8 @@ class NewResult:
 def check_destination(name: str, output_dir: Path) -> Path:
     """The project's final path; refuse a non-empty destination or an unwritable parent."""
     dest = (output_dir / name).absolute()
+    if dest.is_symlink():
+        raise UsageError(f"{dest} is a symbolic link; choose another name or --output-dir")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(
             f"{dest} already exists and is not empty; choose another name or --output-dir"
@@ -84,7 +88,7 @@ def create_project(
     With ``install`` the environment is created after the move: the project is complete by then,
     so a failed `uv sync` is reported but leaves the project in place.
     """
-    source = source or template_source()
+    source = source or template_source(dry_run=request.dry_run)
     dest = check_destination(request.name, request.output_dir)
     if request.dry_run:
         with tempfile.TemporaryDirectory(prefix="pyapi-scaffold-dry-") as dry:
@@ -94,7 +98,15 @@ def create_project(
 
     created_parents = _make_parents(request.output_dir)
     sweep_stale_scratch(request.output_dir)
-    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(request.name), dir=request.output_dir))
+    try:
+        scratch = Path(
+            tempfile.mkdtemp(prefix=scratch_prefix(request.name), dir=request.output_dir)
+        )
+    except OSError as err:
+        raise UsageError(
+            f"cannot create the project in {request.output_dir.absolute()}: "
+            f"{err.strerror or err}; choose another --output-dir"
+        ) from None
     try:
         staged = scratch / request.name
         _render(source, staged, request)
@@ -109,9 +121,7 @@ def create_project(
         result = NewResult(
             dest, _recorded_answers(staged), _list_files(staged), committed, locked, notes
         )
-        if dest.exists():
-            dest.rmdir()  # checked empty above
-        staged.rename(dest)
+        _move_into_place(staged, dest)
     except BaseException:
         for parent in created_parents:
             shutil.rmtree(parent, ignore_errors=True)
@@ -164,6 +174,19 @@ def process_alive(pid: int) -> bool:
     except OSError:  # e.g. EPERM: it exists, owned by someone else
         return True
     return True
+
+
+def _move_into_place(staged: Path, dest: Path) -> None:
+    """One rename; if the destination appeared meanwhile (another run), say so in our words."""
+    try:
+        if dest.exists() and not dest.is_symlink():
+            dest.rmdir()  # checked empty at the start; fails if something arrived since
+        staged.rename(dest)
+    except OSError as err:
+        raise UsageError(
+            f"{dest} appeared while the project was being made (another run?) and was left "
+            f"as it is: {err.strerror or 'cannot replace it'}; nothing was written"
+        ) from None
 
 
 def _uv_sync(project: Path) -> None:
@@ -225,6 +248,23 @@ def uv_binary() -> str | None:
         return str(find_uv_bin())
     except (ImportError, FileNotFoundError):
         return shutil.which("uv")
+
+
+def uv_command() -> str | None:
+    """How to run uv on this machine, as a person would type it.
+
+    `uv` when it is on PATH; otherwise the uv our own install ships (pipx and virtual
+    environments do not put it on PATH), through the Python running us; None when neither exists.
+    """
+    if shutil.which("uv"):
+        return "uv"
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415
+
+        find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return None
+    return f"{shlex.quote(sys.executable)} -m uv"
 
 
 UV_MISSING = "uv was not found"

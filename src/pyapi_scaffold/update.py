@@ -45,6 +45,11 @@ ANSWERS_FILE = ".copier-answers.yml"
 
 # Copier writes its inline conflict markers at the start of a line; prose that merely mentions them
 # (the generated README explains how to resolve conflicts) must not count.
+PLAIN_COPIER = (
+    "plain `copier update --defaults` works on this machine from now on (it needs "
+    f"{LOCAL_REPO_SPEC}, which any pyapi-scaffold command creates)"
+)
+
 # Works with conflicts too (`git checkout -- .` refuses unmerged paths); the tree was clean before.
 UNDO = "git reset -q --hard HEAD && git clean -fdq -- ."
 
@@ -74,10 +79,11 @@ class UpdateCheck:
 
     def message(self) -> str:
         if self.outdated:
-            return (
-                f"template {self.current} -> {self.latest} available: run `pyapi-scaffold update`"
-            )
-        return f"up to date (template {self.current})"
+            head = f"template {self.current} -> {self.latest} available: "
+            head += "run `pyapi-scaffold update`"
+        else:
+            head = f"up to date (template {self.current})"
+        return f"{head}\n{PLAIN_COPIER}"
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,7 @@ class UpdateSummary:
             out.append(f"  {self.lock_note}")
         if not self.dry_run:
             out.append(f"  undo the whole update: {UNDO}")
+            out.append(f"  {PLAIN_COPIER}")
         return out
 
 
@@ -205,9 +212,9 @@ def validate_source(state: ProjectState, history: th.History, tool_version: str)
     """Refuse, with the fix, every project this install cannot update."""
     if state.src_path != LOCAL_REPO_SPEC:
         raise ScaffoldError(
-            f"this project's template source is {state.src_path!r}, not pyapi-scaffold's "
-            f"released templates ({LOCAL_REPO_SPEC}); it was generated from a development "
-            "checkout or another template and cannot be updated by pyapi-scaffold"
+            f"this project's template source is {_short(state.src_path, 60)}, not "
+            f"{LOCAL_REPO_SPEC}: made from a development checkout or another template, it "
+            "cannot be updated by pyapi-scaffold"
         )
     commit = state.answers.get("_commit")
     if state.version is None:
