@@ -120,7 +120,10 @@ def _root(
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. my-service.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Project name, e.g. my-service (asked for on a terminal if omitted)."),
+    ] = None,
     purpose: PurposeFlag = None,
     concurrency: ConcurrencyFlag = None,
     websockets: WebsocketsFlag = None,

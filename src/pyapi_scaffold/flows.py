@@ -44,7 +44,7 @@ class AnswerSources:
 
 @dataclass(frozen=True)
 class NewOptions:
-    name: str
+    name: str | None  # None: ask for it on a terminal
     sources: AnswerSources
     output_dir: Path
     yes: bool = False
@@ -136,6 +136,13 @@ def run_new(options: NewOptions) -> None:
     from pyapi_scaffold import output
     from pyapi_scaffold.generate import NewRequest, check_destination, create_project
 
+    if options.name is None:
+        if options.yes or not has_terminal():
+            raise UsageError("give the project name: pyapi-scaffold new NAME (e.g. my-service)")
+        from pyapi_scaffold import prompts
+
+        options = dataclasses.replace(options, name=prompts.ask_project_name(check_project_name))
+    assert options.name is not None
     problem = check_project_name(options.name)
     if problem:
         raise UsageError(problem)

@@ -110,6 +110,7 @@ def create_project(
     try:
         staged = scratch / request.name
         _render(source, staged, request)
+        _check_prompted_answers(staged)
         signals.checkpoint("new:rendered")
         notes: list[str] = []
         if request.lock:
@@ -174,6 +175,17 @@ def process_alive(pid: int) -> bool:
     except OSError:  # e.g. EPERM: it exists, owned by someone else
         return True
     return True
+
+
+def _check_prompted_answers(project: Path) -> None:
+    """Answers typed at Copier's prompts skipped our checks (e.g. a package name that shadows a
+    dependency, which copier.yml cannot know); refuse them before anything is moved into place."""
+    from pyapi_scaffold.names import check_answer  # noqa: PLC0415
+
+    for key, value in _recorded_answers(project).items():
+        problem = check_answer(key, value)
+        if problem:
+            raise UsageError(problem)
 
 
 def _move_into_place(staged: Path, dest: Path) -> None:
