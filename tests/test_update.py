@@ -552,6 +552,8 @@ def test_readme_update_section_names_the_version_to_install(tmp_path: Path, env:
     assert "## Updating from the template" in text
     assert "template version 0.4.2" in text and "`pyapi-scaffold>=0.4.2`" in text
     assert "pyapi-scaffold update --check" in text and "copier update --defaults" in text
+    # Precise about the one-time step a wheel cannot do at install time.
+    assert "once before the first" in text and "Local template must be a directory" in text
     dev = tmp_path / "dev"
     run_copy(str(template), dev, data=data, defaults=True, quiet=True)
     assert "from template version" not in (dev / "README.md").read_text()
