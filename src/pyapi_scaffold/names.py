@@ -101,8 +101,9 @@ def check_package_name(name: str) -> str | None:
 
 
 # Characters that end a line or are invisible controls: a one-line answer must have none (a newline
-# in `description` breaks pyproject.toml; U+0085 is read back as a space by YAML).
-_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# in `description` breaks pyproject.toml; U+0085 is read back as a space by YAML). DEL is allowed:
+# it breaks no line and the templates escape it.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x80-\x9f\u2028\u2029]")
 
 
 def check_answer(key: str, value: object) -> str | None:
