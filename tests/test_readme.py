@@ -38,6 +38,8 @@ NOT_RUN = {
     ),
 }
 FIRST_SCREEN = "python3 -m venv .venv && . .venv/bin/activate && pip install . &&"
+# Blocks whose every line is run by a test below.
+RUN_BLOCKS = ("Without a person at the keyboard", "Updates")
 
 
 def bash_commands() -> list[tuple[str, str]]:
@@ -82,7 +84,7 @@ def test_every_command_is_run_or_says_why_not() -> None:
     commands = bash_commands()
     assert commands
     for heading, command in commands:
-        if command.startswith(FIRST_SCREEN) or command.startswith("pyapi-scaffold "):
+        if command.startswith(FIRST_SCREEN) or heading in RUN_BLOCKS:
             continue
         assert any(command.startswith(prefix) for prefix in NOT_RUN), (heading, command)
 
