@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write src/pyapi_scaffold/import_names.txt: every top-level import name a generated project installs.
+"""Write src/pyapi_scaffold/import_names.txt: the top-level import names generated projects install.
 
 A project package named like one of them (`yaml`, `anyio`, `sniffio`...) shadows that dependency:
 its tests fail, or `uv lock` does, after rendering. `new` refuses such names before rendering,
@@ -53,7 +53,7 @@ def top_level_names(site_packages: Path) -> set[str]:
 
 
 def environment_names(answers: dict[str, object], workdir: Path) -> set[str]:
-    from copier import run_copy
+    from copier import run_copy  # noqa: PLC0415 - only this step needs it
 
     data = {"project_name": "probe", "python_version": HOST, **answers}
     dest = workdir / "-".join(f"{k}-{v}" for k, v in answers.items())
