@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ import yaml
 from pyapi_scaffold import __version__, signals
 from pyapi_scaffold.errors import InterruptError, ScaffoldError, UsageError
 from pyapi_scaffold.render import render_project
+from pyapi_scaffold.scratch import scratch_prefix, sweep_stale_scratch
 from pyapi_scaffold.template_source import TemplateSource, template_source
 
 
@@ -142,39 +142,6 @@ def create_project(
             ) from None
         result = dataclasses.replace(result, installed=True)
     return result
-
-
-# Our scratch folders are named after the process that made them, so a later run can tell the
-# leftovers of a run that was killed outright (SIGKILL, power loss) from those of a live one.
-_SCRATCH = re.compile(r"\..+\.pyapi-(\d+)-[^/]*")
-
-
-def scratch_prefix(name: str) -> str:
-    return f".{name}.pyapi-{os.getpid()}-"
-
-
-def sweep_stale_scratch(folder: Path) -> None:
-    """Remove scratch folders of ours whose process is gone (never another tool's files)."""
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        match = _SCRATCH.fullmatch(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not process_alive(int(match[1])):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. EPERM: it exists, owned by someone else
-        return True
-    return True
 
 
 def _check_prompted_answers(project: Path) -> None:

@@ -12,21 +12,16 @@ later run sweeps those of processes that were killed outright.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import shutil
-import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from copier import run_copy
 from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
 
-from pyapi_scaffold import signals
 from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.scratch import private_tempdir
 from pyapi_scaffold.template_source import TemplateSource
 
 
@@ -62,40 +57,6 @@ def render_project(
         raise UsageError(one_line(str(err))) from None
     except CopierError as err:
         raise ScaffoldError(f"rendering the template failed: {one_line(str(err))}") from None
-
-
-_PRIVATE_TMP = re.compile(r"pyapi-scaffold-tmp-(\d+)-[^/]*")
-
-
-@contextlib.contextmanager
-def private_tempdir() -> Iterator[Path]:
-    """Point `tempfile` (and git's TMPDIR) at a folder of ours for the block; remove it after."""
-    base = Path(tempfile.gettempdir())
-    _sweep(base)
-    private = Path(tempfile.mkdtemp(prefix=f"pyapi-scaffold-tmp-{os.getpid()}-", dir=base))
-    saved_dir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
-    tempfile.tempdir = str(private)
-    os.environ["TMPDIR"] = str(private)
-    try:
-        yield private
-    finally:
-        with signals.deferred():
-            tempfile.tempdir = saved_dir
-            if saved_env is None:
-                os.environ.pop("TMPDIR", None)
-            else:
-                os.environ["TMPDIR"] = saved_env
-            shutil.rmtree(private, ignore_errors=True)
-
-
-def _sweep(base: Path) -> None:
-    from pyapi_scaffold.generate import process_alive  # noqa: PLC0415 - avoids an import cycle
-
-    with contextlib.suppress(OSError):
-        for entry in base.iterdir():
-            match = _PRIVATE_TMP.fullmatch(entry.name)
-            if match and not entry.is_symlink() and not process_alive(int(match[1])):
-                shutil.rmtree(entry, ignore_errors=True)
 
 
 def one_line(message: str) -> str:

@@ -14,13 +14,11 @@ the project exactly as it was.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from jinja2 import Environment, TemplateError
 from pyapi_scaffold import signals
 from pyapi_scaffold import template_history as th
 from pyapi_scaffold.errors import InterruptError, ScaffoldError, UsageError
+from pyapi_scaffold.scratch import apply_scratch, scratch_copy
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
     TemplateSource,
@@ -433,10 +432,10 @@ def run_update(
     sub = state.path.relative_to(top)
     held: list[int] = []
     try:
-        with _scratch_copy(top, worktree=not dry_run) as scratch:
+        with scratch_copy(top, worktree=not dry_run) as scratch:
             result = apply(scratch / sub)
             if not dry_run:
-                held = _apply_scratch(scratch, top)
+                held = apply_scratch(scratch, top)
     except KeyboardInterrupt as err:
         raise InterruptError(
             "interrupted; the project was not changed (the update ran in a scratch copy)",
@@ -450,89 +449,6 @@ def run_update(
             signals.exit_code(held[0]),
         )
     return result
-
-
-@contextlib.contextmanager
-def _scratch_copy(top: Path, *, worktree: bool) -> Iterator[Path]:
-    """A throw-away copy of the repository at HEAD to run the update in.
-
-    A real update uses a `git worktree` (it shares the object store, so the index Copier leaves,
-    with its conflict stages, is valid in the project too); a dry run uses a clone, leaving the
-    project's repository untouched. Either is removed on the way out, whatever happened.
-    """
-    tmp = Path(tempfile.mkdtemp(prefix="pyapi-update-"))
-    tree = tmp / "project"
-    quiet_hooks = ("-c", f"core.hooksPath={os.devnull}")
-    try:
-        if worktree:
-            made = _git(top, *quiet_hooks, "worktree", "add", "-q", "--detach", str(tree), "HEAD")
-        else:
-            made = _git(tmp, "clone", "-q", "--no-hardlinks", str(top), str(tree))
-        if made.returncode != 0:
-            detail = " ".join(made.stderr.split())[:150]
-            raise ScaffoldError(f"cannot make a scratch copy of the project: {detail}")
-        yield tree
-    finally:
-        with signals.deferred():
-            if worktree:
-                _git(top, "worktree", "remove", "--force", str(tree))
-            shutil.rmtree(tmp, ignore_errors=True)
-            if worktree:
-                _git(top, "worktree", "prune")
-
-
-def _status_paths(repo: Path) -> list[str]:
-    """Every path `git status` reports in ``repo`` (both sides of a rename), repo-relative."""
-    status = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all")
-    paths: list[str] = []
-    entries = iter(status.stdout.split("\0"))
-    for entry in entries:
-        if not entry:
-            continue
-        paths.append(entry[3:])
-        if "R" in entry[:2] or "C" in entry[:2]:
-            source = next(entries, None)
-            if source:
-                paths.append(source)
-    return list(dict.fromkeys(paths))
-
-
-def _git_index(repo: Path) -> Path:
-    out = _git(repo, "rev-parse", "--path-format=absolute", "--git-path", "index").stdout
-    return Path(out.strip())
-
-
-def _apply_scratch(scratch: Path, top: Path) -> list[int]:
-    """Make the project's files and git index what the update left in the scratch worktree.
-
-    Signals are held meanwhile: copying a few dozen files takes milliseconds, and an update that
-    is half applied is the one outcome that must not happen. Returns the signals held.
-    """
-    paths = _status_paths(scratch)
-    index = _git_index(scratch)
-    with signals.deferred(reraise=False) as held:
-        for count, rel in enumerate(paths):
-            if count == len(paths) // 2:
-                signals.checkpoint("update:applying")
-            src, dst = scratch / rel, top / rel
-            if dst.is_symlink() or dst.is_file():
-                dst.unlink()
-            if src.is_symlink() or src.exists():
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dst, follow_symlinks=False)
-            else:
-                _remove_empty_parents(dst.parent, top)
-        target = _git_index(top)
-        staged = target.with_name("index.pyapi-update")
-        shutil.copyfile(index, staged)
-        os.replace(staged, target)
-    return held
-
-
-def _remove_empty_parents(folder: Path, top: Path) -> None:
-    while folder != top and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 # ---------------------------------------------------------------- the CLI command's body
