@@ -62,6 +62,22 @@ def test_a_signal_at_any_step_of_new_leaves_nothing(
     assert left_behind(tmp_path) == []
 
 
+@pytest.mark.parametrize(("signame", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_while_starting_up_is_handled_too(tmp_path: Path, signame: str, code: int) -> None:
+    proc = start(tmp_path, "--no-lock", signal_at=f"start:{signame}")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code and err.strip() == INTERRUPTED, err
+    assert left_behind(tmp_path) == []
+
+
+def test_a_signal_once_the_project_is_in_place_keeps_it_and_says_so(tmp_path: Path) -> None:
+    proc = start(tmp_path, "--no-lock", signal_at="new:moved:SIGTERM")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and err.count("\n") == 1, err
+    assert "was complete; it is kept" in err and "nothing was written" not in err
+    assert left_behind(tmp_path) == ["svc"]
+
+
 @pytest.mark.parametrize("delay", [0.4, 0.9, 1.5])
 def test_sigterm_at_wall_clock_delays_leaves_nothing(tmp_path: Path, delay: float) -> None:
     proc = start(tmp_path, "--no-lock")
@@ -69,8 +85,9 @@ def test_sigterm_at_wall_clock_delays_leaves_nothing(tmp_path: Path, delay: floa
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert "Traceback" not in err
-    if proc.returncode == 0:  # finished first: then the project is complete, nothing else left
+    if proc.returncode == 0 or "was complete" in err:  # the project was in place first
         assert left_behind(tmp_path) == ["svc"]
+        assert (tmp_path / "out" / "svc" / ".copier-answers.yml").is_file()
     else:
         assert proc.returncode == 143, err
         assert err.strip() == INTERRUPTED

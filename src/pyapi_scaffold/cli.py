@@ -275,7 +275,9 @@ def _fail(message: str, code: int) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    signals.ignore_late()  # the outcome is decided and reported: a late SIGTERM changes nothing
+    sys.exit(code)
 
 
 # ==================================================================================================

@@ -13,10 +13,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pyapi_scaffold import signals
 from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
-from pyapi_scaffold.errors import UsageError
+from pyapi_scaffold.errors import InterruptError, UsageError
 from pyapi_scaffold.names import check_project_name
 from pyapi_scaffold.needs import NEEDS_KEYS, Needs
 from pyapi_scaffold.questions import (
@@ -27,6 +28,9 @@ from pyapi_scaffold.questions import (
     unanswered,
 )
 from pyapi_scaffold.recommender import Recommendation, recommend, smallest_flip
+
+if TYPE_CHECKING:
+    from pyapi_scaffold.generate import NewResult
 from pyapi_scaffold.resources import templates_dir
 
 # Questions whose default is derived from another answer are never "missing".
@@ -186,6 +190,20 @@ def run_new(options: NewOptions) -> None:
         dry_run=options.dry_run,
     )
     result = create_project(request, progress=output.step)
+    try:
+        _report(options, result, framework, rec)
+    except KeyboardInterrupt as err:  # the project is there: "nothing was written" would be a lie
+        if options.dry_run:
+            raise
+        raise InterruptError(
+            f"interrupted, but only once {result.path} was complete; it is kept as created",
+            signals.exit_code(err),
+        ) from None
+
+
+def _report(options: NewOptions, result: NewResult, framework: str, rec: Recommendation) -> None:
+    from pyapi_scaffold import output
+
     if options.as_json:
         output.emit_json(
             {

@@ -98,16 +98,10 @@ def create_project(
 
     created_parents = _make_parents(request.output_dir)
     sweep_stale_scratch(request.output_dir)
+    scratch: Path | None = None
+    held: list[int] = []
     try:
-        scratch = Path(
-            tempfile.mkdtemp(prefix=scratch_prefix(request.name), dir=request.output_dir)
-        )
-    except OSError as err:
-        raise UsageError(
-            f"cannot create the project in {request.output_dir.absolute()}: "
-            f"{err.strerror or err}; choose another --output-dir"
-        ) from None
-    try:
+        scratch = _make_scratch(request)
         staged = scratch / request.name
         _render(source, staged, request)
         _check_prompted_answers(staged)
@@ -122,13 +116,26 @@ def create_project(
         result = NewResult(
             dest, _recorded_answers(staged), _list_files(staged), committed, locked, notes
         )
-        _move_into_place(staged, dest)
+        # The commit point: once the rename is done the project is complete, so a signal now
+        # waits until the scratch folder is gone, then is reported as what it is.
+        with signals.deferred(reraise=False) as held:
+            _move_into_place(staged, dest)
+            signals.checkpoint("new:moved")
+            shutil.rmtree(scratch, ignore_errors=True)
     except BaseException:
-        for parent in created_parents:
-            shutil.rmtree(parent, ignore_errors=True)
+        with signals.deferred():
+            for parent in created_parents:
+                shutil.rmtree(parent, ignore_errors=True)
         raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            with signals.deferred():
+                shutil.rmtree(scratch, ignore_errors=True)
+    if held:
+        raise InterruptError(
+            f"interrupted, but only once {dest} was complete; it is kept as created",
+            signals.exit_code(held[0]),
+        )
     if request.install:
         progress("creating the environment (uv sync)")
         try:
@@ -142,6 +149,16 @@ def create_project(
             ) from None
         result = dataclasses.replace(result, installed=True)
     return result
+
+
+def _make_scratch(request: NewRequest) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=scratch_prefix(request.name), dir=request.output_dir))
+    except OSError as err:
+        raise UsageError(
+            f"cannot create the project in {request.output_dir.absolute()}: "
+            f"{err.strerror or err}; choose another --output-dir"
+        ) from None
 
 
 def _check_prompted_answers(project: Path) -> None:

@@ -59,6 +59,14 @@ def install() -> None:
             signal.signal(signal.SIGHUP, _raise_terminated)
 
 
+def ignore_late() -> None:
+    """Ignore SIGINT/SIGTERM while the interpreter shuts down (it resets handlers to the default,
+    so a signal then would kill a run that has already succeeded and said so)."""
+    with contextlib.suppress(ValueError):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
 def deferred(*, reraise: bool = True) -> Iterator[list[int]]:
     """Run the block to its end even if SIGINT/SIGTERM arrive; then raise the first one.
