@@ -568,6 +568,15 @@ def update_command(
             echo("nothing changed")
             return None
     summary = run_update(state.path, data, dry_run=dry_run)
-    for line in summary.lines():
-        echo(line)
+    try:
+        for line in summary.lines():
+            echo(line)
+    except KeyboardInterrupt as err:  # applied already: "nothing was written" would be a lie
+        if dry_run:
+            raise
+        raise InterruptError(
+            f"interrupted, but only once the update was applied in full: review with "
+            f"`git status`; undo with `{UNDO}`",
+            signals.exit_code(err),
+        ) from None
     return summary
