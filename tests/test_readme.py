@@ -385,3 +385,19 @@ def test_interruptions_exit_128_plus_the_signal(tmp_path: Path, signame: str, co
     _one_line(proc, code)
     assert code == 128 + getattr(signal, signame)
     assert list(p for p in tmp_path.iterdir() if p.name != "home") == []
+
+
+@pytest.mark.slow
+def test_printed_steps_with_the_bundled_uv_work_as_printed(tmp_path: Path) -> None:
+    """No uv on PATH (e.g. after `pipx install`): the printed commands themselves still work."""
+    bare = scaffold_env(tmp_path, PATH="/usr/bin:/bin")
+    made = run_line(
+        f"pyapi-scaffold new svc --yes -d database=none -d python_version={HOST_PYTHON}",
+        tmp_path, bare,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    steps = printed_steps(made.stdout)
+    wanted = [s for s in steps if s.startswith("cd ") or s.endswith((" sync", " run pytest"))]
+    assert len(wanted) == 3 and "uv sync" not in wanted[1].split(" -m ")[0], wanted
+    proc = run_line(" && ".join(wanted), tmp_path, bare)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
