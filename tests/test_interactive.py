@@ -170,3 +170,49 @@ def test_slow_steps_show_progress_on_a_terminal(tmp_path: Path) -> None:
     shown = transcript(child)
     assert "locking dependencies (uv lock)" in shown and "creating the environment" in shown
     assert (tmp_path / "svc" / ".venv").is_dir()
+
+
+# Which auth choices each framework offers, and which it shows disabled (Copier's per-choice
+# validators): exactly the combinations `-d auth=...` refuses are the ones that cannot be picked.
+AUTH_OFFERED = {
+    ("fastapi", False): ({"None", "JWT bearer tokens"}, {"Session login pages"}),
+    ("fastapi", True): ({"None", "JWT bearer tokens"}, {"Session login pages"}),
+    ("flask", False): ({"None", "JWT bearer tokens"}, {"Session login pages"}),
+    ("flask", True): ({"None", "Session login pages"}, {"JWT bearer tokens"}),
+}
+ALL_BUT_AUTH = (
+    "--purpose", "api", "--concurrency", "low", "--no-websockets", "--api-docs",
+    "--team-experience", "none", "--no-flask-extensions", "-d", "package_name=svc",
+    "-d", "description=d", "-d", "author_name=A", "-d", "author_email=a@example.com",
+    "-d", "python_version=3.12", "-d", "database=none", "-d", "docker=false",
+    "-d", "kubernetes=false", "-d", "ci=none", "--no-git",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(("framework", "html_pages"), sorted(AUTH_OFFERED))
+def test_auth_prompt_offers_only_choices_that_work(
+    tmp_path: Path, framework: str, html_pages: bool
+) -> None:
+    """Walk to Copier's auth prompt, read the menu, move past every choice and take the last one.
+
+    Disabled choices are skipped by the arrow keys, so whatever a person can reach is valid: the
+    recorded answer is one the flags accept and the project renders.
+    """
+    pages = "--html-pages" if html_pages else "--no-html-pages"
+    child = spawn(tmp_path, *ALL_BUT_AUTH, pages, "--framework", framework)
+    child.expect_exact(QUESTIONS["auth"].help)
+    child.expect_exact("Session login pages")  # the last choice: the whole menu is drawn
+    time.sleep(0.3)
+    child.send(DOWN * 5 + ENTER)  # try to walk onto every choice, disabled ones included
+    assert finish(child) == 0, transcript(child)[-2000:]
+    shown = transcript(child)
+    menu = shown[shown.index(QUESTIONS["auth"].help) :]
+    menu = menu[: menu.index(QUESTIONS["auth"].help, 1)]
+    enabled, disabled = AUTH_OFFERED[framework, html_pages]
+    for label in disabled:
+        assert re.search(rf"- {label}[^\n]*\(", menu), f"{label} should be disabled:\n{menu}"
+    for label in enabled:
+        assert re.search(rf"^\s*»?\s*{label}", menu, re.M), f"{label} should be offered:\n{menu}"
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    picked = {"none": "None", "jwt": "JWT bearer tokens", "session": "Session login pages"}
+    assert picked[answers["auth"]] in enabled

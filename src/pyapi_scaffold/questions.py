@@ -62,7 +62,9 @@ def load_questions(template_root: Path) -> dict[str, Question]:
         if key.startswith("_") or not isinstance(spec, dict):
             continue
         choices = spec.get("choices") or ()
-        values = tuple(str(v) for v in (choices.values() if isinstance(choices, dict) else choices))
+        values = tuple(
+            _choice_value(v) for v in (choices.values() if isinstance(choices, dict) else choices)
+        )
         labels = tuple(str(k) for k in choices) if isinstance(choices, dict) else values
         questions[key] = Question(
             key=key,
@@ -74,6 +76,14 @@ def load_questions(template_root: Path) -> dict[str, Question]:
             when=spec.get("when", True),
         )
     return questions
+
+
+def _choice_value(choice: object) -> str:
+    """A choice's value; extended choices (``{value: x, validator: ...}``) can be disabled by
+    their validator, which Copier itself evaluates (in its prompt, and for given answers)."""
+    if isinstance(choice, dict):
+        return str(choice["value"])
+    return str(choice)
 
 
 def coerce_answers(questions: Mapping[str, Question], raw: Mapping[str, object]) -> dict[str, Any]:
