@@ -18,7 +18,7 @@ import pexpect
 import pytest
 import yaml
 
-from pyapi_scaffold.needs import NEEDS_KEYS
+from pyapi_scaffold.needs import IMPLIED_OPTIONS, NEEDS_KEYS
 from pyapi_scaffold.questions import is_asked, load_questions, resolved_defaults
 
 from .support.projects import REPO_ROOT, TEMPLATES
@@ -34,7 +34,8 @@ QUESTIONS = load_questions(TEMPLATES)
 
 def prompts_in_order(given: set[str], answers: dict[str, object]) -> list[str]:
     """The prompt texts the flow shows, in order: needs, the framework, then Copier's questions."""
-    texts = [QUESTIONS[k].help for k in NEEDS_KEYS if k not in given]
+    implied = IMPLIED_OPTIONS.get(str(answers.get("purpose", "api")), {})
+    texts = [QUESTIONS[k].help for k in NEEDS_KEYS if k not in given and k not in implied]
     if "framework" not in given:
         texts.append(FRAMEWORK_PROMPT)
     context = resolved_defaults(QUESTIONS, answers)
@@ -88,13 +89,17 @@ def test_defaults_through_every_prompt(tmp_path: Path) -> None:
 
 def test_choices_change_the_recommendation(tmp_path: Path) -> None:
     child = spawn(tmp_path)
-    prompts = prompts_in_order(set(), {"framework": "flask"})
-    answer(child, prompts[:8], {"What are you building": DOWN})  # -> server-rendered web app
-    answer(child, prompts[8:], {})
+    prompts = prompts_in_order(set(), {"framework": "flask", "purpose": "web-app"})
+    # -> server-rendered web app: the HTML-pages question is not asked again (issue 9)
+    answer(child, prompts[:7], {"What are you building": DOWN})
+    answer(child, prompts[7:], {})
     assert finish(child) == 0
-    assert "Recommended: Flask" in transcript(child)
+    shown = transcript(child)
+    assert "Recommended: Flask" in shown
+    assert QUESTIONS["html_pages"].help not in shown
     answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
     assert answers["purpose"] == "web-app" and answers["framework"] == "flask"
+    assert answers["html_pages"] is True and answers["auth"] == "session"  # derived defaults
 
 
 def test_override_the_recommendation(tmp_path: Path) -> None:

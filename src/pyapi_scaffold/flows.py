@@ -18,7 +18,7 @@ from typing import Any
 from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
 from pyapi_scaffold.errors import UsageError
 from pyapi_scaffold.names import check_project_name
-from pyapi_scaffold.needs import NEEDS_KEYS, Needs
+from pyapi_scaffold.needs import IMPLIED_OPTIONS, NEEDS_KEYS, Needs, derived_defaults
 from pyapi_scaffold.questions import (
     Question,
     coerce_answers,
@@ -123,11 +123,8 @@ def run_new(options: NewOptions) -> None:
     if not interactive and not options.yes:
         _refuse_missing(questions, answers)
 
-    missing_needs = [questions[k] for k in NEEDS_KEYS if k not in answers]
-    if interactive and missing_needs:
-        from pyapi_scaffold import prompts
-
-        answers.update(prompts.ask(missing_needs, {}))
+    if interactive:
+        _ask_needs(questions, answers)
     rec = recommend(needs_of(answers))
     framework = answers.get("framework")
     if framework is None and interactive:
@@ -177,6 +174,27 @@ def run_new(options: NewOptions) -> None:
         output.dry_run(result.path, framework, result.answers, result.files)
     else:
         output.created(result.path, framework, result.answers, result.notes, result.installed)
+
+
+def _ask_needs(questions: Mapping[str, Question], answers: dict[str, Any]) -> None:
+    """Ask the missing needs; a need the purpose already answers is not asked again (issue 9).
+
+    After "Server-rendered web app" the HTML-pages question would only repeat it, so it is left
+    to its derived default (the same rule as ``copier.yml``); a flag given for it still wins.
+    """
+    from pyapi_scaffold import prompts
+
+    if "purpose" not in answers:
+        answers.update(prompts.ask([questions["purpose"]], {}))
+    implied = {
+        k: v
+        for k, v in IMPLIED_OPTIONS.get(str(answers["purpose"]), {}).items()
+        if k not in answers
+    }
+    answers.update(implied)  # given to Copier too, or it would ask them itself
+    missing = [questions[k] for k in NEEDS_KEYS if k not in answers and k not in implied]
+    if missing:
+        answers.update(prompts.ask(missing, derived_defaults(str(answers["purpose"]))))
 
 
 def recommendation_json(rec: Recommendation) -> dict[str, Any]:
