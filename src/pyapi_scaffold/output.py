@@ -105,6 +105,8 @@ def created(
         ("uv run pytest", "run the tests"),
         ("uv run ruff check . && uv run mypy", "lint and type-check"),
     ]
+    if answers.get("api_docs") is False:  # no docs pages in the project (issue 9)
+        steps = [step for step in steps if not step[0].endswith("/docs")]
     if answers.get("database") not in (None, "none"):
         steps.insert(2, ("see README.md → Database", "apply the migrations"))
     for command, why in steps:
