@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
+from pyapi_scaffold.decision import DECISION_KEY, decision_data
 from pyapi_scaffold.errors import UsageError
 from pyapi_scaffold.names import check_project_name
 from pyapi_scaffold.needs import IMPLIED_OPTIONS, NEEDS_KEYS, Needs, derived_defaults
@@ -30,7 +31,7 @@ from pyapi_scaffold.recommender import Recommendation, recommend, smallest_flip
 from pyapi_scaffold.resources import templates_dir
 
 # Questions whose default is derived from another answer are never "missing".
-_DERIVED = frozenset({"package_name"})
+_DERIVED = frozenset({"package_name", DECISION_KEY})
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def run_new(options: NewOptions) -> None:
         output.recommendation(rec, chosen=framework)
     framework = framework or rec.framework
     answers["framework"] = framework
+    answers[DECISION_KEY] = decision_data(needs_of(answers))  # for docs/decisions/ (issue 9)
 
     request = NewRequest(
         name=options.name,

@@ -45,6 +45,8 @@ class Question:
             if text in _FALSE:
                 return False
             raise UsageError(f"{self.key} must be true or false, not {raw!r}")
+        if self.type == "yaml":
+            return raw  # type: ignore[return-value]  # structured data, e.g. the decision record
         if isinstance(raw, bool | dict | list) or raw is None:
             raise UsageError(f"{self.key} must be a text value, not {raw!r}")
         value = str(raw)

@@ -22,6 +22,7 @@ import yaml
 from jinja2 import Environment, TemplateError
 
 from pyapi_scaffold import template_history as th
+from pyapi_scaffold.decision import with_decision
 from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
@@ -398,7 +399,8 @@ def run_update(
     deleted = _deleted_by_user(state)
 
     def apply(where: Path) -> UpdateSummary:
-        update_project(where, vcs_ref=target, data=data)
+        # The decision record (docs/decisions/) follows changed needs (issue 9).
+        update_project(where, vcs_ref=target, data=with_decision(state.answers, data))
         restored = _restore_changed_deletions(state, where, deleted, target)
         return replace(summary(where), restored=restored)
 
