@@ -29,6 +29,7 @@ DOWN = "\x1b[B"
 ENTER = "\r"
 CTRL_C = "\x03"
 FRAMEWORK_PROMPT = "Which framework should the project use?"
+REVIEW_PROMPT = "Write the project?"
 QUESTIONS = load_questions(TEMPLATES)
 
 
@@ -40,8 +41,9 @@ def prompts_in_order(given: set[str], answers: dict[str, object]) -> list[str]:
         texts.append(FRAMEWORK_PROMPT)
     context = resolved_defaults(QUESTIONS, answers)
     skipped = {*NEEDS_KEYS, "framework", "project_name", *given}
+    skipped.add("decision")  # recorded by pyapi-scaffold, never asked
     texts += [q.help for k, q in QUESTIONS.items() if k not in skipped and is_asked(q, context)]
-    return texts
+    return [*texts, REVIEW_PROMPT]
 
 
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
@@ -209,6 +211,9 @@ def test_auth_prompt_offers_only_choices_that_work(
     child.expect_exact("Session login pages")  # the last choice: the whole menu is drawn
     time.sleep(0.3)
     child.send(DOWN * 5 + ENTER)  # try to walk onto every choice, disabled ones included
+    child.expect_exact(REVIEW_PROMPT)
+    time.sleep(0.2)
+    child.send(ENTER)
     assert finish(child) == 0, transcript(child)[-2000:]
     shown = transcript(child)
     menu = shown[shown.index(QUESTIONS["auth"].help) :]
@@ -221,3 +226,29 @@ def test_auth_prompt_offers_only_choices_that_work(
     answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
     picked = {"none": "None", "jwt": "JWT bearer tokens", "session": "Session login pages"}
     assert picked[answers["auth"]] in enabled
+
+
+def test_review_before_writing_sums_up_and_can_stop(tmp_path: Path) -> None:
+    """After the last question: one screen with framework, shape, options and destination."""
+    child = spawn(tmp_path, "--purpose", "web-app", "--framework", "fastapi")
+    prompts = prompts_in_order({"purpose", "framework"}, {"purpose": "web-app"})
+    answer(child, prompts[:-1], {})
+    child.expect_exact(REVIEW_PROMPT)
+    time.sleep(0.2)
+    child.send("n")
+    assert finish(child) == 1
+    shown = transcript(child)
+    review = shown[shown.index("Review") :]
+    assert "FastAPI, overridden: Flask was recommended" in review
+    for label in ("shape", "database", "authentication", "HTML pages", "written to"):
+        assert label in review, label
+    assert str(tmp_path / "svc") in review.replace("\r\n", "")
+    assert "cancelled at the review: nothing was written" in shown
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_yes_skips_the_review(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--yes")
+    assert finish(child) == 0
+    assert REVIEW_PROMPT not in transcript(child)
+    assert (tmp_path / "svc" / ".copier-answers.yml").is_file()

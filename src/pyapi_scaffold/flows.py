@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyapi_scaffold import shapes
 from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
 from pyapi_scaffold.decision import DECISION_KEY, decision_data
 from pyapi_scaffold.errors import UsageError
@@ -143,6 +144,9 @@ def run_new(options: NewOptions) -> None:
     answers["framework"] = framework
     answers[DECISION_KEY] = decision_data(needs_of(answers))  # for docs/decisions/ (issue 9)
 
+    review = None
+    if interactive and not options.dry_run:
+        review = _reviewer((options.output_dir / options.name).absolute(), rec)
     request = NewRequest(
         name=options.name,
         output_dir=options.output_dir,
@@ -153,6 +157,7 @@ def run_new(options: NewOptions) -> None:
         lock=options.lock,
         install=options.install,
         dry_run=options.dry_run,
+        review=review,
     )
     result = create_project(request, progress=output.step)
     if options.as_json:
@@ -176,6 +181,18 @@ def run_new(options: NewOptions) -> None:
         output.dry_run(result.path, framework, result.answers, result.files)
     else:
         output.created(result.path, framework, result.answers, result.notes, result.installed)
+
+
+def _reviewer(dest: Path, rec: Recommendation) -> Callable[[Mapping[str, Any]], bool]:
+    """The review before writing (issue 9): one screen, then confirm. `--yes` never gets here."""
+
+    def review(recorded: Mapping[str, Any]) -> bool:
+        from pyapi_scaffold import output, prompts
+
+        output.review(dest, rec, recorded, shapes.describe(shapes.shape_of(recorded)))
+        return prompts.confirm("Write the project?")
+
+    return review
 
 
 def _ask_needs(questions: Mapping[str, Question], answers: dict[str, Any]) -> None:

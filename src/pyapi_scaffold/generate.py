@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from pyapi_scaffold import __version__
-from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.errors import ReviewDeclinedError, ScaffoldError, UsageError
 from pyapi_scaffold.render import render_project
 from pyapi_scaffold.template_source import TemplateSource, template_source
 
@@ -38,6 +38,9 @@ class NewRequest:
     lock: bool = True
     install: bool = False
     dry_run: bool = False
+    # Shown the recorded answers after rendering (in the scratch folder) and before anything
+    # slow or visible happens; returns False to stop (issue 9: the interactive review screen).
+    review: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def create_project(
     try:
         staged = scratch / request.name
         _render(source, staged, request)
+        if request.review is not None and not request.review(_recorded_answers(staged)):
+            raise ReviewDeclinedError("cancelled at the review: nothing was written")
         notes: list[str] = []
         if request.lock:
             progress("locking dependencies (uv lock)")

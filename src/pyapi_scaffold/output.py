@@ -72,6 +72,42 @@ def flip(change: Flip | None) -> None:
         out.print(f"What would flip it: {change.describe()}.")
 
 
+_REVIEWED_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("database", "database"),
+    ("auth", "authentication"),
+    ("html_pages", "HTML pages"),
+    ("websockets", "WebSockets"),
+    ("api_docs", "API docs pages"),
+    ("docker", "Dockerfile"),
+    ("compose", "compose.yaml"),
+    ("kubernetes", "Kubernetes"),
+    ("ci", "CI"),
+    ("python_version", "Python"),
+)
+
+
+def review(path: Path, rec: Recommendation, answers: Mapping[str, Any], shape: str) -> None:
+    """One screen before anything is written: framework, shape, options and destination."""
+    framework = str(answers["framework"])
+    if framework == rec.framework:
+        how = f"recommended ({rec.scores[framework]} vs {rec.scores[rec.other]} points)"
+    else:
+        how = f"[yellow]overridden[/]: {_NAMES[rec.framework]} was recommended"
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("framework", f"{_NAMES[framework]}, {how}")
+    table.add_row("shape", shape)
+    for key, label in _REVIEWED_OPTIONS:
+        if key in answers:
+            value = answers[key]
+            shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            table.add_row(label, shown)
+    table.add_row("written to", str(path))
+    out.print("\n[bold]Review[/]")
+    out.print(table)
+
+
 def dry_run(path: Path, framework: str, answers: Mapping[str, Any], files: Sequence[str]) -> None:
     out.print(f"\n[bold]Dry run[/]: would create {path} ({_NAMES[framework]}), nothing written.")
     out.print("Answers:")
