@@ -41,7 +41,7 @@ def prompts_in_order(given: set[str], answers: dict[str, object]) -> list[str]:
         texts.append(FRAMEWORK_PROMPT)
     context = resolved_defaults(QUESTIONS, answers)
     skipped = {*NEEDS_KEYS, "framework", "project_name", *given}
-    skipped.add("decision")  # recorded by pyapi-scaffold, never asked
+    skipped |= {"decision", "shape"}  # recorded by pyapi-scaffold, never asked
     texts += [q.help for k, q in QUESTIONS.items() if k not in skipped and is_asked(q, context)]
     return [*texts, REVIEW_PROMPT]
 

@@ -83,9 +83,33 @@ def check_service_purposes(tmp: Path) -> None:
 
 
 def check_prototype_learning(tmp: Path) -> None:
-    api = render(tmp / "a", purpose="api", framework="flask")
-    for purpose in ("prototype", "learning"):
-        same_tree(api, render(tmp / purpose, purpose=purpose, framework="flask"))
+    for framework in ("fastapi", "flask"):
+        prototype = render(
+            tmp / "p", project_name=framework, purpose="prototype", framework=framework
+        )
+        learning = render(
+            tmp / "l", project_name=framework, purpose="learning", framework=framework
+        )
+        for project in (prototype, learning):
+            assert answers(project)["shape"] == "minimal"
+            names = files(project)
+            assert f"src/{framework}/app.py" in names
+            assert not {"Dockerfile", "alembic.ini", ".github/workflows/ci.yml"} & names
+            assert not any(name.startswith(("migrations/", "k8s/")) for name in names)
+        # Only the learning project's code is commented for a learner.
+        assert "# A fixture:" in text(learning, "tests/test_app.py")
+        assert "# A fixture:" not in text(prototype, "tests/test_app.py")
+        service = render(
+            tmp / "s",
+            project_name=framework,
+            purpose="learning",
+            framework=framework,
+            shape="service",
+        )
+        assert (
+            "README.md" in files(service)
+            and (service / "src" / framework / "settings.py").is_file()
+        )
 
 
 CONCURRENCY = {"low": (1, 5, 16, 1, 3), "moderate": (2, 10, 64, 2, 6), "high": (4, 20, 128, 3, 12)}

@@ -32,7 +32,7 @@ from pyapi_scaffold.recommender import Recommendation, recommend, smallest_flip
 from pyapi_scaffold.resources import templates_dir
 
 # Questions whose default is derived from another answer are never "missing".
-_DERIVED = frozenset({"package_name", DECISION_KEY})
+_DERIVED = frozenset({"package_name", "shape", DECISION_KEY})
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ def collect_answers(sources: AnswerSources, extra: Mapping[str, Any]) -> dict[st
         ("flags", {**given, **extra}),
     )
     answers = coerce_answers(questions, merged)
+    shapes.refuse_service_only_options(answers)  # not silently dropped below (issue 9)
     for key in hidden_keys(questions, answers):
         del answers[key]  # Copier would still use a value for a question it hides.
     return answers
@@ -143,6 +144,8 @@ def run_new(options: NewOptions) -> None:
     framework = framework or rec.framework
     answers["framework"] = framework
     answers[DECISION_KEY] = decision_data(needs_of(answers))  # for docs/decisions/ (issue 9)
+    # The shape follows the purpose (not asked again; the review shows it), unless given.
+    answers.setdefault("shape", shapes.default_shape(needs_of(answers).as_answers()))
 
     review = None
     if interactive and not options.dry_run:

@@ -143,7 +143,7 @@ def created(
     ]
     if answers.get("api_docs") is False:  # no docs pages in the project (issue 9)
         steps = [step for step in steps if not step[0].endswith("/docs")]
-    if answers.get("database") not in (None, "none"):
+    if answers.get("database") not in (None, "none") and answers.get("shape") != "minimal":
         steps.insert(2, ("see README.md → Database", "apply the migrations"))
     for command, why in steps:
         out.print(f"  [cyan]{command}[/]" + (f"   # {why}" if why else ""))

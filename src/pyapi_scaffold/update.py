@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, TemplateError
 
+from pyapi_scaffold import shapes
 from pyapi_scaffold import template_history as th
 from pyapi_scaffold.decision import with_decision
 from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
@@ -294,9 +295,10 @@ def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
     framework = state.answers.get("framework")
     if not isinstance(framework, str) or state.version is None:
         return ()
+    folder = shapes.template_folder(state.answers)  # e.g. flask-minimal/ (issue 9)
     try:
         listing = th.git(
-            "ls-tree", "-r", "--name-only", th.tag_for(state.version), "--", f"{framework}/",
+            "ls-tree", "-r", "--name-only", th.tag_for(state.version), "--", f"{folder}/",
             cwd=local_repo_path(),
         )  # fmt: skip
     except th.HistoryError:
@@ -305,7 +307,7 @@ def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
     env = Environment(autoescape=False)
     missing = []
     for line in listing.splitlines():
-        rel = _rendered_path(line[len(framework) + 1 :], answers, env)
+        rel = _rendered_path(line[len(folder) + 1 :], answers, env)
         if rel and not (state.path / rel).exists():
             missing.append(rel)
     return tuple(missing)
@@ -383,6 +385,8 @@ def run_update(
     _ensure_source(history)
     target = th.tag_for(tool)
     changed_answers = _changed_answers(state.answers, data)
+    # A shape switch (minimal <-> service) is refused before anything is touched (issue 9).
+    data = shapes.for_update(state.answers, data)
 
     def summary(where: Path) -> UpdateSummary:
         changed, conflicts = _collect(where)
