@@ -53,3 +53,25 @@ def test_purpose_derives_option_defaults(
     assert proc.returncode == 0, proc.stderr
     answers = json.loads(proc.stdout)["answers"]
     assert {k: answers[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("flags", "docs_step"),
+    [
+        (["--framework", "fastapi"], "open http://127.0.0.1:8000/docs"),
+        (["--framework", "flask", "--purpose", "learning"], "/openapi/swagger"),
+        (["--framework", "flask", "--no-api-docs"], None),
+        (["--framework", "fastapi", "--purpose", "prototype", "--no-api-docs"], None),
+    ],
+)
+def test_next_steps_follow_api_docs_and_shape(
+    tmp_path: Path, flags: list[str], docs_step: str | None
+) -> None:
+    proc = cli("new", "svc", "--yes", "--no-lock", "--no-git", *flags, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    if docs_step is None:
+        assert "open http" not in proc.stdout
+    else:
+        assert docs_step in proc.stdout
+    minimal = "--purpose" in flags
+    assert ("apply the migrations" in proc.stdout) is (not minimal)

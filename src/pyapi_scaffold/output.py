@@ -137,18 +137,26 @@ def created(
             "already done (--install)" if installed else "install (creates .venv from uv.lock)",
         ),
         (f"uv run python -m {package}", "run the service"),
-        ("open http://127.0.0.1:8000/docs", "interactive API docs (also /redoc)"),
+        _docs_step(framework, answers),
         ("uv run pytest", "run the tests"),
         ("uv run ruff check . && uv run mypy", "lint and type-check"),
     ]
     if answers.get("api_docs") is False:  # no docs pages in the project (issue 9)
-        steps = [step for step in steps if not step[0].endswith("/docs")]
+        steps = [step for step in steps if not step[0].startswith("open ")]
     if answers.get("database") not in (None, "none") and answers.get("shape") != "minimal":
         steps.insert(2, ("see README.md → Database", "apply the migrations"))
     for command, why in steps:
         out.print(f"  [cyan]{command}[/]" + (f"   # {why}" if why else ""))
     for message in notes:
         note(message)
+
+
+def _docs_step(framework: str, answers: Mapping[str, Any]) -> tuple[str, str]:
+    """Where the docs are: the minimal Flask project keeps flask-openapi3's /openapi/swagger."""
+    if answers.get("shape") == "minimal":
+        path = "/openapi/swagger" if framework == "flask" else "/docs"
+        return (f"open http://127.0.0.1:8000{path}", "interactive API docs")
+    return ("open http://127.0.0.1:8000/docs", "interactive API docs (also /redoc)")
 
 
 def _display_path(path: Path) -> str:
