@@ -66,3 +66,30 @@ def test_the_escape_hatch_keeps_the_shape(tmp_path, capsys, monkeypatch) -> None
         "| what we are building (`purpose`) | api |"
         in (project / "docs" / "decisions" / "0001-framework.md").read_text()
     )
+
+
+@pytest.mark.parametrize(
+    ("initial", "change", "html_pages"),
+    [
+        ((), ("purpose=web-app",), True),  # derived default: follows the new purpose
+        (
+            ("--purpose", "web-app", "--no-html-pages"),
+            ("purpose=internal-tool",),
+            False,
+        ),  # explicit
+        (("--purpose", "api"), ("purpose=web-app", "html_pages=false"), False),  # given now
+    ],
+)
+def test_a_changed_purpose_brings_what_it_implies_unless_chosen(
+    tmp_path, capsys, monkeypatch, initial, change, html_pages
+) -> None:  # type: ignore[no-untyped-def]
+    project = generate(tmp_path, capsys, "fastapi", *initial)
+    as_version(monkeypatch, NEW)
+    args = [arg for pair in change for arg in ("-d", pair)]
+    result = scaffold(capsys, "update", str(project), *args)
+    assert result.code == 0, result.err
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["html_pages"] is html_pages
+    assert (project / "src" / "demo" / "templates" / "index.html").is_file() is html_pages
+    if html_pages:
+        assert "answer html_pages:" in result.out  # the summary says what followed

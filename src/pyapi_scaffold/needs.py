@@ -120,6 +120,28 @@ def _parse_bool(key: str, value: object) -> bool:
     raise ValueError(f"invalid value {value!r} for {key}; allowed: true, false (or yes/no, 1/0)")
 
 
+def follow_purpose(
+    previous: Mapping[str, object], changes: Mapping[str, object]
+) -> dict[str, object]:
+    """``changes`` plus the option-like needs that follow a changed purpose (for ``update``).
+
+    An option follows only where the person never chose it: its recorded value is still the
+    derived default of the old purpose, and ``changes`` does not set it. An explicit answer
+    (a value that differs from that default, or one given now) stays as it is. It follows
+    towards "on" only: a new purpose adds what it implies and never removes code.
+    """
+    result = dict(changes)
+    old, new = previous.get("purpose"), changes.get("purpose")
+    if new is None or new == old:
+        return result
+    before, after = derived_defaults(str(old or "api")), derived_defaults(str(new))
+    for key, value in after.items():
+        # Only towards "on": a new purpose brings what it implies, it never removes code.
+        if value and key not in changes and previous.get(key, before[key]) == before[key]:
+            result[key] = value
+    return result
+
+
 @dataclass(frozen=True)
 class Needs:
     """The answers to the seven need questions, always valid once constructed.

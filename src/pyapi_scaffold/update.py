@@ -25,6 +25,7 @@ from pyapi_scaffold import shapes
 from pyapi_scaffold import template_history as th
 from pyapi_scaffold.decision import with_decision
 from pyapi_scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
+from pyapi_scaffold.needs import follow_purpose
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
     TemplateSource,
@@ -384,6 +385,7 @@ def run_update(
     check_clean(state.path)
     _ensure_source(history)
     target = th.tag_for(tool)
+    data = follow_purpose(state.answers, data)  # e.g. purpose=web-app brings pages (issue 9)
     changed_answers = _changed_answers(state.answers, data)
     # A shape switch (minimal <-> service) is refused before anything is touched (issue 9).
     data = shapes.for_update(state.answers, data)
