@@ -46,13 +46,13 @@ def prompts_in_order(given: set[str], answers: dict[str, object]) -> list[str]:
     return [*texts, REVIEW_PROMPT]
 
 
-def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+def spawn(tmp_path: Path, *args: str, name: str | None = "svc") -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env.update({"PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "120"})
     env["PYTHONPATH"] = str(REPO_ROOT / "src")  # the code in this checkout, whatever is installed
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "pyapi_scaffold", "new", "svc", "--no-lock", *args],
+        ["-m", "pyapi_scaffold", "new", *([name] if name else []), "--no-lock", *args],
         cwd=str(tmp_path),
         env=env,
         dimensions=(50, 120),
@@ -252,3 +252,30 @@ def test_yes_skips_the_review(tmp_path: Path) -> None:
     assert finish(child) == 0
     assert REVIEW_PROMPT not in transcript(child)
     assert (tmp_path / "svc" / ".copier-answers.yml").is_file()
+
+
+def test_new_without_a_name_asks_for_it_and_explains_a_refused_one(tmp_path: Path) -> None:
+    child = spawn(tmp_path, name=None)
+    child.expect_exact("Project name")
+    time.sleep(0.2)
+    child.send("yaml" + ENTER)
+    child.expect_exact("would shadow")  # refused in place, asked again
+    child.send("\b" * 4 + "svc" + ENTER)
+    answer(child, prompts_in_order(set(), {}), {})
+    child.expect_exact("Created")
+    assert finish(child) == 0
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "svc" and answers["package_name"] == "svc"
+
+
+def test_new_without_a_name_and_no_terminal_says_so(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTHONPATH"] = str(REPO_ROOT / "src")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyapi_scaffold", "new", "--yes"], cwd=tmp_path, env=env,
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "pyapi-scaffold new NAME" in proc.stderr

@@ -58,8 +58,8 @@ def test_purpose_derives_option_defaults(
 @pytest.mark.parametrize(
     ("flags", "docs_step"),
     [
-        (["--framework", "fastapi"], "open http://127.0.0.1:8000/docs"),
-        (["--framework", "flask", "--purpose", "learning"], "/openapi/swagger"),
+        (["--framework", "fastapi"], "http://127.0.0.1:8000/docs (API docs)"),
+        (["--framework", "flask", "--purpose", "learning"], "8000/openapi/swagger (API docs)"),
         (["--framework", "flask", "--no-api-docs"], None),
         (["--framework", "fastapi", "--purpose", "prototype", "--no-api-docs"], None),
     ],
@@ -70,8 +70,8 @@ def test_next_steps_follow_api_docs_and_shape(
     proc = cli("new", "svc", "--yes", "--no-lock", "--no-git", *flags, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     if docs_step is None:
-        assert "open http" not in proc.stdout
+        assert "(API docs)" not in proc.stdout
     else:
         assert docs_step in proc.stdout
     minimal = "--purpose" in flags
-    assert ("apply the migrations" in proc.stdout) is (not minimal)
+    assert ("alembic upgrade head" in proc.stdout) is (not minimal)

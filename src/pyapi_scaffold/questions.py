@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 from jinja2 import Environment
 
+from pyapi_scaffold.answers import shorten
 from pyapi_scaffold.errors import UsageError
+from pyapi_scaffold.names import check_answer
 
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
@@ -44,14 +46,21 @@ class Question:
                 return True
             if text in _FALSE:
                 return False
-            raise UsageError(f"{self.key} must be true or false, not {raw!r}")
+            raise UsageError(f"{self.key} must be true or false, not {shorten(raw)}")
         if self.type == "yaml":
             return raw  # type: ignore[return-value]  # structured data, e.g. the decision record
         if isinstance(raw, bool | dict | list) or raw is None:
-            raise UsageError(f"{self.key} must be a text value, not {raw!r}")
+            raise UsageError(f"{self.key} must be a text value, not {shorten(raw)}")
+        if isinstance(raw, float) and self.choices and str(raw) not in self.choices:
+            raise UsageError(
+                f"{self.key}: YAML reads {raw} as a number (3.10 becomes 3.1); quote it, "
+                f'e.g. {self.key}: "{self.choices[-1]}" (one of {", ".join(self.choices)})'
+            )
         value = str(raw)
         if self.choices and value not in self.choices:
-            raise UsageError(f"{self.key} must be one of {', '.join(self.choices)}; got {value!r}")
+            raise UsageError(
+                f"{self.key} must be one of {', '.join(self.choices)}; got {shorten(value)}"
+            )
         return value
 
 
@@ -92,9 +101,17 @@ def coerce_answers(questions: Mapping[str, Question], raw: Mapping[str, object])
     """Validate keys and values given by a person or a script; unknown keys are usage errors."""
     unknown = sorted(set(raw) - set(questions))
     if unknown:
-        keys = ", ".join(map(repr, unknown))
-        raise UsageError(f"unknown answer key {keys}; valid keys: {', '.join(questions)}")
-    return {key: questions[key].coerce(value) for key, value in raw.items()}
+        keys = ", ".join(shorten(k, 30) for k in unknown[:3])
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise UsageError(
+            f"unknown answer key {keys}{more}; see `pyapi-scaffold new --help` and the README"
+        )
+    coerced = {key: questions[key].coerce(value) for key, value in raw.items()}
+    for key, value in coerced.items():
+        problem = check_answer(key, value)
+        if problem:
+            raise UsageError(problem)
+    return coerced
 
 
 def resolved_defaults(
