@@ -105,7 +105,8 @@ def test_every_needs_flag_is_recorded(tmp_path: Path) -> None:
 
 def test_data_and_data_file(tmp_path: Path) -> None:
     (tmp_path / "answers.yml").write_text(
-        '_src_path: ignored\npurpose: prototype\ndatabase: none\ndescription: "Quotes \' \\" ok"\n'
+        "_src_path: ignored\npurpose: prototype\nshape: service\ndatabase: none\n"
+        'description: "Quotes \' \\" ok"\n'
     )
     proc = cli(
         "new",

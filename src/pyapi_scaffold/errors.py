@@ -17,6 +17,11 @@ class ScaffoldError(Exception):
     exit_code = EXIT_FAILURE
 
 
+class ReviewDeclinedError(ScaffoldError):
+    """The person said no at the review screen: nothing was written (exit 1, like a failed step,
+    because no project was created)."""
+
+
 class UsageError(ScaffoldError):
     """The command, its flags or its answers are wrong; the message names the fix."""
 

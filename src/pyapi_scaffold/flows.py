@@ -10,16 +10,17 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyapi_scaffold import signals
+from pyapi_scaffold import shapes, signals
 from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
+from pyapi_scaffold.decision import DECISION_KEY, decision_data
 from pyapi_scaffold.errors import InterruptError, UsageError
 from pyapi_scaffold.names import check_project_name
-from pyapi_scaffold.needs import NEEDS_KEYS, Needs
+from pyapi_scaffold.needs import IMPLIED_OPTIONS, NEEDS_KEYS, Needs, derived_defaults
 from pyapi_scaffold.questions import (
     Question,
     coerce_answers,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 from pyapi_scaffold.resources import templates_dir
 
 # Questions whose default is derived from another answer are never "missing".
-_DERIVED = frozenset({"package_name"})
+_DERIVED = frozenset({"package_name", "shape", DECISION_KEY})
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def collect_answers(
         for message in overrides:
             output.note(message)
     answers = coerce_answers(questions, merged)
+    shapes.refuse_service_only_options(answers)  # not silently dropped below (issue 9)
     for key in hidden_keys(questions, answers):
         del answers[key]  # Copier would still use a value for a question it hides.
     return answers
@@ -157,11 +159,8 @@ def run_new(options: NewOptions) -> None:
     if not interactive and not options.yes:
         _refuse_missing(questions, answers)
 
-    missing_needs = [questions[k] for k in NEEDS_KEYS if k not in answers]
-    if interactive and missing_needs:
-        from pyapi_scaffold import prompts
-
-        answers.update(prompts.ask(missing_needs, {}))
+    if interactive:
+        _ask_needs(questions, answers)
     rec = recommend(needs_of(answers))
     framework = answers.get("framework")
     if framework is None and interactive:
@@ -177,7 +176,13 @@ def run_new(options: NewOptions) -> None:
         output.recommendation(rec, chosen=framework)
     framework = framework or rec.framework
     answers["framework"] = framework
+    answers[DECISION_KEY] = decision_data(needs_of(answers))  # for docs/decisions/ (issue 9)
+    # The shape follows the purpose (not asked again; the review shows it), unless given.
+    answers.setdefault("shape", shapes.default_shape(needs_of(answers).as_answers()))
 
+    review = None
+    if interactive and not options.dry_run:
+        review = _reviewer((options.output_dir / options.name).absolute(), rec)
     request = NewRequest(
         name=options.name,
         output_dir=options.output_dir,
@@ -188,6 +193,7 @@ def run_new(options: NewOptions) -> None:
         lock=options.lock,
         install=options.install,
         dry_run=options.dry_run,
+        review=review,
     )
     result = create_project(request, progress=output.step)
     try:
@@ -229,6 +235,39 @@ def _report(options: NewOptions, result: NewResult, framework: str, rec: Recomme
         output.created(
             result.path, framework, result.answers, result.notes, result.installed, uv_command()
         )
+
+
+def _reviewer(dest: Path, rec: Recommendation) -> Callable[[Mapping[str, Any]], bool]:
+    """The review before writing (issue 9): one screen, then confirm. `--yes` never gets here."""
+
+    def review(recorded: Mapping[str, Any]) -> bool:
+        from pyapi_scaffold import output, prompts
+
+        output.review(dest, rec, recorded, shapes.describe(shapes.shape_of(recorded)))
+        return prompts.confirm("Write the project?")
+
+    return review
+
+
+def _ask_needs(questions: Mapping[str, Question], answers: dict[str, Any]) -> None:
+    """Ask the missing needs; a need the purpose already answers is not asked again (issue 9).
+
+    After "Server-rendered web app" the HTML-pages question would only repeat it, so it is left
+    to its derived default (the same rule as ``copier.yml``); a flag given for it still wins.
+    """
+    from pyapi_scaffold import prompts
+
+    if "purpose" not in answers:
+        answers.update(prompts.ask([questions["purpose"]], {}))
+    implied = {
+        k: v
+        for k, v in IMPLIED_OPTIONS.get(str(answers["purpose"]), {}).items()
+        if k not in answers
+    }
+    answers.update(implied)  # given to Copier too, or it would ask them itself
+    missing = [questions[k] for k in NEEDS_KEYS if k not in answers and k not in implied]
+    if missing:
+        answers.update(prompts.ask(missing, derived_defaults(str(answers["purpose"]))))
 
 
 def recommendation_json(rec: Recommendation) -> dict[str, Any]:

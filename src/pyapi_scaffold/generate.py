@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from pyapi_scaffold import __version__, signals
-from pyapi_scaffold.errors import InterruptError, ScaffoldError, UsageError
+from pyapi_scaffold.errors import InterruptError, ReviewDeclinedError, ScaffoldError, UsageError
 from pyapi_scaffold.render import render_project
 from pyapi_scaffold.scratch import scratch_prefix, sweep_stale_scratch
 from pyapi_scaffold.template_source import TemplateSource, template_source
@@ -41,6 +41,9 @@ class NewRequest:
     lock: bool = True
     install: bool = False
     dry_run: bool = False
+    # Shown the recorded answers after rendering (in the scratch folder) and before anything
+    # slow or visible happens; returns False to stop (issue 9: the interactive review screen).
+    review: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def create_project(
         _render(source, staged, request)
         _check_prompted_answers(staged)
         signals.checkpoint("new:rendered")
+        if request.review is not None and not request.review(_recorded_answers(staged)):
+            raise ReviewDeclinedError("cancelled at the review: nothing was written")
         notes: list[str] = []
         if request.lock:
             progress("locking dependencies (uv lock)")

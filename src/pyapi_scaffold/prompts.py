@@ -38,6 +38,12 @@ def ask(questions: Iterable[Question], defaults: Mapping[str, Any]) -> dict[str,
     return answers
 
 
+def confirm(message: str) -> bool:
+    """A yes/no question, yes by default (the review before writing)."""
+    answer: bool = questionary.confirm(message, default=True).unsafe_ask()
+    return answer
+
+
 def choose_framework(recommended: str, labels: Mapping[str, str]) -> str:
     """Accept the recommendation (the default) or override it."""
     choices = [

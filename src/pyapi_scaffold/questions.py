@@ -47,6 +47,8 @@ class Question:
             if text in _FALSE:
                 return False
             raise UsageError(f"{self.key} must be true or false, not {shorten(raw)}")
+        if self.type == "yaml":
+            return raw  # type: ignore[return-value]  # structured data, e.g. the decision record
         if isinstance(raw, bool | dict | list) or raw is None:
             raise UsageError(f"{self.key} must be a text value, not {shorten(raw)}")
         if isinstance(raw, float) and self.choices and str(raw) not in self.choices:
@@ -71,7 +73,9 @@ def load_questions(template_root: Path) -> dict[str, Question]:
         if key.startswith("_") or not isinstance(spec, dict):
             continue
         choices = spec.get("choices") or ()
-        values = tuple(str(v) for v in (choices.values() if isinstance(choices, dict) else choices))
+        values = tuple(
+            _choice_value(v) for v in (choices.values() if isinstance(choices, dict) else choices)
+        )
         labels = tuple(str(k) for k in choices) if isinstance(choices, dict) else values
         questions[key] = Question(
             key=key,
@@ -83,6 +87,14 @@ def load_questions(template_root: Path) -> dict[str, Question]:
             when=spec.get("when", True),
         )
     return questions
+
+
+def _choice_value(choice: object) -> str:
+    """A choice's value; extended choices (``{value: x, validator: ...}``) can be disabled by
+    their validator, which Copier itself evaluates (in its prompt, and for given answers)."""
+    if isinstance(choice, dict):
+        return str(choice["value"])
+    return str(choice)
 
 
 def coerce_answers(questions: Mapping[str, Question], raw: Mapping[str, object]) -> dict[str, Any]:

@@ -26,9 +26,11 @@ from typing import Any
 import yaml
 from jinja2 import Environment, TemplateError
 
-from pyapi_scaffold import signals
+from pyapi_scaffold import shapes, signals
 from pyapi_scaffold import template_history as th
+from pyapi_scaffold.decision import with_decision
 from pyapi_scaffold.errors import InterruptError, ScaffoldError, UsageError
+from pyapi_scaffold.needs import follow_purpose
 from pyapi_scaffold.scratch import apply_scratch, scratch_copy
 from pyapi_scaffold.template_source import (
     LOCAL_REPO_SPEC,
@@ -311,9 +313,10 @@ def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
     framework = state.answers.get("framework")
     if not isinstance(framework, str) or state.version is None:
         return ()
+    folder = shapes.template_folder(state.answers)  # e.g. flask-minimal/ (issue 9)
     try:
         listing = th.git(
-            "ls-tree", "-r", "--name-only", th.tag_for(state.version), "--", f"{framework}/",
+            "ls-tree", "-r", "--name-only", th.tag_for(state.version), "--", f"{folder}/",
             cwd=local_repo_path(),
         )  # fmt: skip
     except th.HistoryError:
@@ -322,7 +325,7 @@ def _deleted_by_user(state: ProjectState) -> tuple[str, ...]:
     env = Environment(autoescape=False)
     missing = []
     for line in listing.splitlines():
-        rel = _rendered_path(line[len(framework) + 1 :], answers, env)
+        rel = _rendered_path(line[len(folder) + 1 :], answers, env)
         if rel and not (state.path / rel).exists():
             missing.append(rel)
     return tuple(missing)
@@ -399,7 +402,10 @@ def run_update(
     check_clean(state.path)
     _ensure_source(history)
     target = th.tag_for(tool)
+    data = follow_purpose(state.answers, data)  # e.g. purpose=web-app brings pages (issue 9)
     changed_answers = _changed_answers(state.answers, data)
+    # A shape switch (minimal <-> service) is refused before anything is touched (issue 9).
+    data = shapes.for_update(state.answers, data)
 
     def summary(where: Path) -> UpdateSummary:
         changed, conflicts = _collect(where)
@@ -417,7 +423,8 @@ def run_update(
 
     def apply(where: Path) -> UpdateSummary:
         signals.checkpoint("update:scratch")
-        update_project(where, vcs_ref=target, data=data)
+        # The decision record (docs/decisions/) follows changed needs (issue 9).
+        update_project(where, vcs_ref=target, data=with_decision(state.answers, data))
         signals.checkpoint("update:copier")
         restored = _restore_changed_deletions(state, where, deleted, target)
         signals.checkpoint("update:restored")
