@@ -281,9 +281,11 @@ def table_codes() -> dict[int, str]:
 
 
 def _new(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    # HOME is a folder of its own: the shared template source (~/.pyapi-scaffold, made whenever
+    # this checkout's templates are a release) is not something a failed `new` leaves behind.
     return subprocess.run(
         [sys.executable, "-m", "pyapi_scaffold", "new", *args],
-        cwd=tmp_path, env=scaffold_env(tmp_path, **extra), stdin=subprocess.DEVNULL,
+        cwd=tmp_path, env=scaffold_env(tmp_path / "home", **extra), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
