@@ -2,7 +2,8 @@
 
 For each combination of database x auth x websockets x html_pages:
   - inside the generated project: `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict),
-    `pytest` (postgres variants against a fresh database on the real PostgreSQL server);
+    `pytest` (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the
+    project's tests create and drop a database of their own);
   - its production command (`uv run python -m <pkg>`) serves /health, /health/ready, /docs, /redoc
     (docs with no external host), after `alembic upgrade head` and, with auth, `create-user`;
   - schemathesis fuzzes the running service from its own OpenAPI schema (bounded in time):
@@ -172,8 +173,9 @@ def test_fastapi_combination(
     # 1. The project's own checks, as its README documents them.
     check_env = {**PROJECT_ENV, "MYPY_CACHE_DIR": str(mypy_cache)}
     if database == "postgres":
+        # The project's tests create (and drop) their own database on this server.
         assert database_url is not None
-        check_env["DATABASE_URL"] = database_url
+        check_env["TEST_DATABASE_URL"] = database_url
     check_project(project, env=check_env)
 
     # 2. Its production command, configured as in production.

@@ -2,7 +2,8 @@
 driven with its OWN tools and commands:
 
 - `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict) and `pytest` inside the project
-  (postgres variants against a fresh database on the real PostgreSQL server);
+  (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the project's tests
+  create and drop a database of their own);
 - the documented production command (`uv run python -m demo`, after `python -m demo migrate`)
   serves /health, /health/ready, /docs, /redoc (no CDN), the pages, and the WebSocket endpoint;
 - schemathesis fuzzes the running server from its own OpenAPI schema: no 5xx, and every response
@@ -255,16 +256,19 @@ def test_flask_combination(
     # Let each project's first Python process write bytecode for the next ones (this machine sets
     # PYTHONDONTWRITEBYTECODE, which makes every `uv run` recompile Flask, SQLAlchemy, ...).
     env = {"MYPY_CACHE_DIR": mypy_cache, "PYTHONDONTWRITEBYTECODE": ""}
+    server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
     if database == "postgres":
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_url")
+        # The project's tests create (and drop) their own database on this server; the served
+        # app uses the fresh database itself.
+        env["TEST_DATABASE_URL"] = url
+        server_env["DATABASE_URL"] = url
 
-    # The project's own checks; its tests apply the migrations to DATABASE_URL (or a temp file).
+    # The project's own checks; its tests migrate a database of their own.
     check_project(project, env=env)
 
     # Production: migrate, create the first user, start the documented command, then probe it.
-    # (On postgres this is the database the tests used: they empty their tables, so `migrate`
-    # finds the schema at head; on sqlite it creates ./app.db as a new user would.)
-    server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
+    # (On sqlite `migrate` creates ./app.db as a new user would.)
     if database != "none":
         run(project, "uv", "run", "python", "-m", "demo", "migrate", env=server_env).check()
     if auth != "none":
