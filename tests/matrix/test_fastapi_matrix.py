@@ -185,9 +185,13 @@ def test_fastapi_combination(
         run(project, "uv", "run", "alembic", "upgrade", "head", env=serve_env).check()
     package = "demo"
     if auth == "jwt":
-        refused = run(project, "uv", "run", "python", "-m", package, env=serve_env, timeout=60)
-        assert refused.returncode != 0, refused.output
-        assert "SECRET_KEY" in refused.output, refused.output
+        # Production refuses a weak secret in one line, without a traceback.
+        for weak in ("", "short", "change-me-to-a-long-random-value"):
+            weak_env = {**serve_env, "SECRET_KEY": weak}
+            refused = run(project, "uv", "run", "python", "-m", package, env=weak_env, timeout=60)
+            assert refused.returncode != 0, refused.output
+            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+            assert len(refused.output.strip().splitlines()) == 1, refused.output
         serve_env["SECRET_KEY"] = SECRET
         if database == "none":
             serve_env |= {"ADMIN_USERNAME": USERNAME, "ADMIN_PASSWORD": PASSWORD}
@@ -203,6 +207,7 @@ def test_fastapi_combination(
         assert health.status == 200 and json.loads(health.body) == {"status": "ok"}
         assert health.headers.get("x-request-id")
         assert health.headers.get("x-content-type-options") == "nosniff"
+        assert health.headers.get("strict-transport-security", "").startswith("max-age=")
         ready = http_get(base + "/health/ready")
         assert ready.status == 200, ready.body
         _assert_docs_are_self_hosted(base)

@@ -157,6 +157,7 @@ def _session_cookie_value(base: str) -> str:
 def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) -> None:
     health = http_get(base + "/health")
     assert (health.status, json.loads(health.body)) == (200, {"status": "ok"})
+    assert health.headers.get("Strict-Transport-Security", "").startswith("max-age=")
     ready = http_get(base + "/health/ready")
     assert ready.status == 200, ready.body
     schema = json.loads(http_get(base + "/openapi.json").body)
@@ -269,6 +270,14 @@ def test_flask_combination(
 
     # Production: migrate, create the first user, start the documented command, then probe it.
     # (On sqlite `migrate` creates ./app.db as a new user would.)
+    if auth != "none" or html_pages:
+        # Production refuses a weak secret in one line, without a traceback.
+        for weak in ("", "short", "dev-only-insecure-secret-key-change-me-please"):
+            weak_env = {**server_env, "SECRET_KEY": weak}
+            refused = run(project, "uv", "run", "python", "-m", "demo", env=weak_env, timeout=60)
+            assert refused.returncode != 0, refused.output
+            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+            assert len(refused.output.strip().splitlines()) == 1, refused.output
     if database != "none":
         run(project, "uv", "run", "python", "-m", "demo", "migrate", env=server_env).check()
     if auth != "none":

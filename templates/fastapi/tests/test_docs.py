@@ -32,3 +32,10 @@ def test_openapi_schema_describes_the_items_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")
     assert {"/items", "/items/{item_id}", "/health", "/health/ready"} <= schema["paths"].keys()
+
+
+def test_docs_load_nothing_from_another_host(client: TestClient) -> None:
+    redoc = client.get("/docs-assets/redoc.standalone.js")
+    assert redoc.status_code == 200
+    assert "cdn.redoc.ly" not in redoc.text  # ReDoc's logo, normally fetched from its CDN
+    assert '"validatorUrl": null' in client.get("/docs").text  # no badge from validator.swagger.io
