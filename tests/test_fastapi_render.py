@@ -47,6 +47,7 @@ DATABASE_FILES = {
     "migrations/env.py",
     "migrations/script.py.mako",
     "migrations/versions/0001_create_items.py",
+    "migrations/versions/0003_items_price.py",
     "src/{pkg}/db.py",
     "src/{pkg}/models.py",
     "tests/test_migrations.py",

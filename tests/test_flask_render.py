@@ -44,6 +44,7 @@ DATABASE_FILES = {
     "src/demo/migrations/env.py",
     "src/demo/migrations/script.py.mako",
     "src/demo/migrations/versions/0001_initial.py",
+    "src/demo/migrations/versions/0002_price_numeric.py",
     "tests/test_migrations.py",
 }
 AUTH_FILES = {"src/demo/auth.py", "src/demo/users.py", "tests/test_auth.py"}

@@ -22,15 +22,13 @@ MIGRATE = {
     "fastapi": ("uv", "run", "alembic", "upgrade", "head"),
     "flask": ("uv", "run", "python", "-m", "{package}", "migrate"),
 }
-# The example resource's number column (quantity until 0.1.0 in FastAPI projects, price after).
-NUMBER = {"fastapi": "quantity", "flask": "price"}
 ROWS_SQL = (
-    "INSERT INTO items (name, description, {n}) VALUES ('dev widget', 'keep me', 12);"
-    "INSERT INTO items (name, description, {n}) VALUES ('dev gadget', NULL, 0);"
+    "INSERT INTO items (name, description, price) VALUES ('dev widget', 'keep me', 12.5);"
+    "INSERT INTO items (name, description, price) VALUES ('dev gadget', NULL, 0);"
     "INSERT INTO users (username, password_hash) VALUES ('developer', 'not-a-real-hash');"
 )
 DUMP_SQL = (
-    "SELECT 'items', id, name, description, CAST({n} AS TEXT) FROM items "
+    "SELECT 'items', id, name, description, CAST(price AS TEXT) FROM items "
     "UNION ALL SELECT 'users', id, username, password_hash, NULL FROM users ORDER BY 1, 2"
 )
 
@@ -89,7 +87,7 @@ def test_project_tests_leave_the_development_database_alone(
     env = {"DATABASE_URL": dev_url}
     # The developer's database: migrated with the project's own command, then given data.
     run(project, *(arg.format(package=package) for arg in MIGRATE[framework]), env=env).check()
-    rows_sql, dump_sql = ROWS_SQL.format(n=NUMBER[framework]), DUMP_SQL.format(n=NUMBER[framework])
+    rows_sql, dump_sql = ROWS_SQL, DUMP_SQL
     if database == "sqlite":
         with sqlite3.connect(dev_file) as connection:
             connection.executescript(rows_sql)
