@@ -207,7 +207,8 @@ def test_fastapi_combination(
         assert health.status == 200 and json.loads(health.body) == {"status": "ok"}
         assert health.headers.get("x-request-id")
         assert health.headers.get("x-content-type-options") == "nosniff"
-        assert health.headers.get("strict-transport-security", "").startswith("max-age=")
+        headers = {name.lower(): value for name, value in health.headers.items()}
+        assert headers.get("strict-transport-security", "").startswith("max-age=")
         ready = http_get(base + "/health/ready")
         assert ready.status == 200, ready.body
         _assert_docs_are_self_hosted(base)

@@ -157,7 +157,8 @@ def _session_cookie_value(base: str) -> str:
 def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) -> None:
     health = http_get(base + "/health")
     assert (health.status, json.loads(health.body)) == (200, {"status": "ok"})
-    assert health.headers.get("Strict-Transport-Security", "").startswith("max-age=")
+    headers = {name.lower(): value for name, value in health.headers.items()}
+    assert headers.get("strict-transport-security", "").startswith("max-age=")
     ready = http_get(base + "/health/ready")
     assert ready.status == 200, ready.body
     schema = json.loads(http_get(base + "/openapi.json").body)
