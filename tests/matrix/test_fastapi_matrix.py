@@ -6,6 +6,8 @@ For each combination of database x auth x websockets x html_pages:
     project's tests create and drop a database of their own);
   - its production command (`uv run python -m <pkg>`) serves /health, /health/ready, /docs, /redoc
     (docs with no external host), after `alembic upgrade head` and, with auth, `create-user`;
+  - hostile input (oversize, malformed and NUL-laden bodies, huge query strings) gets 4xx answers
+    in the error shape, with small bodies and no traceback in the server log;
   - schemathesis fuzzes the running service from its own OpenAPI schema (bounded in time):
     no 5xx, responses conform to the schema and to their declared content type.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bad_input import assert_bad_input_is_refused
 from tests.support.projects import (
     check_project,
     http_get,
@@ -218,7 +221,10 @@ def test_fastapi_combination(
         else:
             assert http_get(base + "/").status == 404
 
-        # 3. Property-based fuzzing from the service's own schema.
+        # 3. Hostile input against the real server: 4xx, small bodies, no traceback logged.
+        assert_bad_input_is_refused(base, project / ".server.log")
+
+        # 4. Property-based fuzzing from the service's own schema.
         _fuzz(project, base, auth)
 
 

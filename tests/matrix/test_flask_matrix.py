@@ -6,6 +6,8 @@ driven with its OWN tools and commands:
   create and drop a database of their own);
 - the documented production command (`uv run python -m demo`, after `python -m demo migrate`)
   serves /health, /health/ready, /docs, /redoc (no CDN), the pages, and the WebSocket endpoint;
+- hostile input (oversize, malformed and NUL-laden bodies, huge query strings) gets 4xx answers in
+  the error shape, with small bodies and no traceback in the server log;
 - schemathesis fuzzes the running server from its own OpenAPI schema: no 5xx, and every response
   conforms to the schema (bounded: a few examples per operation and a time budget).
 
@@ -30,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.bad_input import assert_bad_input_is_refused
 from tests.support.projects import check_project, http_get, project_env, render, run, serving
 
 DATABASES = ("none", "sqlite", "postgres")
@@ -286,6 +289,7 @@ def test_flask_combination(
 
     with serving(project, env=server_env) as base:
         _check_served(project, base, html_pages, websockets)
+        assert_bad_input_is_refused(base, project / ".server.log")
         credentials = None
         if auth == "jwt":
             token = _jwt_token(base)
