@@ -129,7 +129,7 @@ def test_files_follow_the_options(
     assert (project / ".flaskenv").read_text().splitlines()[-1] == "FLASK_APP=demo"
     readme = (project / "README.md").read_text()
     assert "uv run flask run" in readme
-    assert "Kubernetes" not in readme  # BASE renders no manifests
+    assert "Kubernetes manifests" not in readme and "k8s/" not in readme  # BASE: no manifests
 
 
 def test_answers_with_quotes_reach_python_and_toml_safely(tmp_path: Path) -> None:
