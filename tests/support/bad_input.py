@@ -8,6 +8,7 @@ with a small body, the API's JSON error shape where the app answers, and no trac
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 from pathlib import Path
@@ -23,7 +24,15 @@ def _request(
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        connection.request(method, target, body=body or None, headers=headers)
+        connection.putrequest(method, target)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        if body:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders()
+        # A server may answer (413) and close before reading the body: then read that answer.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.send(body)
         response = connection.getresponse()
         return response.status, response.getheader("content-type", ""), response.read()
     finally:
