@@ -1,6 +1,8 @@
-"""Every FastAPI option combination, rendered and checked with its own tools, served and fuzzed.
+"""FastAPI option combinations, rendered and checked with its own tools, served and fuzzed.
 
-For each combination of database x auth x websockets x html_pages:
+An all-pairs covering set of database x auth x websockets x html_pages x api_docs x concurrency
+(every value of each option meets every value of every other one; tests/support/pairwise.py).
+Every combination also gets the fast checks of test_fast_matrix.py. For each one here:
   - inside the generated project: `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict),
     `pytest` (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the
     project's tests create and drop a database of their own);
@@ -14,7 +16,6 @@ For each combination of database x auth x websockets x html_pages:
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -23,10 +24,12 @@ import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.bad_input import assert_bad_input_is_refused
+from tests.support.pairwise import all_pairs
 from tests.support.projects import (
     check_project,
     http_get,
@@ -39,6 +42,7 @@ from tests.support.projects import (
 DATABASES = ("none", "sqlite", "postgres")
 AUTHS = ("none", "jwt")
 BOOLS = (False, True)
+CONCURRENCY = ("low", "moderate", "high")
 
 # Fuzzing budget per combination. Fuzzing and stateful phases repeat until --max-time is spent.
 FUZZ_SECONDS = int(os.environ.get("PYAPI_FUZZ_SECONDS", "5"))
@@ -57,26 +61,27 @@ PROJECT_ENV = {"PYTHONDONTWRITEBYTECODE": ""}
 _ASSET_REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 
 
-def _combination_id(database: str, auth: str, websockets: bool, html_pages: bool) -> str:
-    return f"db-{database}-auth-{auth}{'-ws' if websockets else ''}{'-html' if html_pages else ''}"
+def _combination_id(combo: dict[str, Any]) -> str:
+    flags = "".join(
+        f"-{name}"
+        for name, on in (("ws", combo["websockets"]), ("html", combo["html_pages"]))
+        if on
+    )
+    docs = "" if combo["api_docs"] else "-nodocs"
+    return f"db-{combo['database']}-auth-{combo['auth']}{flags}{docs}-{combo['concurrency']}"
 
 
 def _params() -> list[pytest.ParameterSet]:
     params = []
-    for database, auth, websockets, html_pages in itertools.product(DATABASES, AUTHS, BOOLS, BOOLS):
+    factors = {
+        "database": DATABASES, "auth": AUTHS, "websockets": BOOLS, "html_pages": BOOLS,
+        "api_docs": BOOLS, "concurrency": CONCURRENCY,
+    }  # fmt: skip
+    for combo in all_pairs(factors):
         marks = [pytest.mark.slow, pytest.mark.matrix]
-        if database == "postgres":
+        if combo["database"] == "postgres":
             marks.append(pytest.mark.postgres)
-        params.append(
-            pytest.param(
-                database,
-                auth,
-                websockets,
-                html_pages,
-                marks=marks,
-                id=_combination_id(database, auth, websockets, html_pages),
-            )
-        )
+        params.append(pytest.param(*combo.values(), marks=marks, id=_combination_id(combo)))
     return params
 
 
@@ -153,12 +158,16 @@ def _fuzz(project: Path, base: str, auth: str) -> None:
     assert proc.returncode == 0, f"schemathesis found problems:\n{proc.stdout[-8000:]}{proc.stderr}"
 
 
-@pytest.mark.parametrize(("database", "auth", "websockets", "html_pages"), _params())
+@pytest.mark.parametrize(
+    ("database", "auth", "websockets", "html_pages", "api_docs", "concurrency"), _params()
+)
 def test_fastapi_combination(
     database: str,
     auth: str,
     websockets: bool,
     html_pages: bool,
+    api_docs: bool,
+    concurrency: str,
     tmp_path: Path,
     mypy_cache: Path,
     request: pytest.FixtureRequest,
@@ -170,6 +179,8 @@ def test_fastapi_combination(
         auth=auth,
         websockets=websockets,
         html_pages=html_pages,
+        api_docs=api_docs,
+        concurrency=concurrency,
     )
     database_url = _database_url(database, project, request)
 
@@ -214,7 +225,10 @@ def test_fastapi_combination(
         assert headers.get("strict-transport-security", "").startswith("max-age=")
         ready = http_get(base + "/health/ready")
         assert ready.status == 200, ready.body
-        _assert_docs_are_self_hosted(base)
+        if api_docs:
+            _assert_docs_are_self_hosted(base)
+        else:
+            assert http_get(base + "/docs").status == 404
         if html_pages:
             page = http_get(base + "/")
             assert page.status == 200 and "<html" in page.body

@@ -1,5 +1,9 @@
-"""Every offered Flask combination (database x auth x html_pages x websockets), generated and then
-driven with its OWN tools and commands:
+"""Flask option combinations, generated and then driven with its OWN tools and commands.
+
+An all-pairs covering set of the offered combinations of database x auth x html_pages x websockets
+x api_docs x concurrency (every value of each option meets every value of every other one;
+tests/support/pairwise.py). Every combination also gets the fast checks of test_fast_matrix.py.
+For each one here:
 
 - `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict) and `pytest` inside the project
   (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the project's tests
@@ -33,6 +37,7 @@ from typing import Any
 import pytest
 
 from tests.support.bad_input import assert_bad_input_is_refused
+from tests.support.pairwise import all_pairs
 from tests.support.projects import check_project, http_get, project_env, render, run, serving
 
 DATABASES = ("none", "sqlite", "postgres")
@@ -51,13 +56,17 @@ def offered(auth: str, html_pages: bool) -> bool:
     return True
 
 
+FACTORS = {
+    "database": DATABASES,
+    "auth": AUTHS,
+    "html_pages": (False, True),
+    "websockets": (False, True),
+    "api_docs": (True, False),
+    "concurrency": ("low", "moderate", "high"),
+}
 COMBINATIONS = [
-    (database, auth, html_pages, websockets)
-    for database in DATABASES
-    for auth in AUTHS
-    for html_pages in (False, True)
-    for websockets in (False, True)
-    if offered(auth, html_pages)
+    tuple(combo.values())
+    for combo in all_pairs(FACTORS, lambda c: offered(c["auth"], c["html_pages"]))
 ]
 
 SECRET_KEY = "matrix-secret-key-that-is-long-enough-0123456789"
@@ -72,12 +81,23 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECAS
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-def _param(database: str, auth: str, html_pages: bool, websockets: bool) -> Any:
+def _param(
+    database: str, auth: str, html_pages: bool, websockets: bool, api_docs: bool, concurrency: str
+) -> Any:
     marks = [pytest.mark.postgres] if database == "postgres" else []
     name = "-".join(
-        (database, auth, "html" if html_pages else "nohtml", "ws" if websockets else "nows")
+        (
+            database,
+            auth,
+            "html" if html_pages else "nohtml",
+            "ws" if websockets else "nows",
+            "docs" if api_docs else "nodocs",
+            concurrency,
+        )
     )
-    return pytest.param(database, auth, html_pages, websockets, id=name, marks=marks)
+    return pytest.param(
+        database, auth, html_pages, websockets, api_docs, concurrency, id=name, marks=marks
+    )
 
 
 @pytest.fixture(scope="session")
@@ -157,7 +177,9 @@ def _session_cookie_value(base: str) -> str:
     return session
 
 
-def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) -> None:
+def _check_served(
+    project: Path, base: str, html_pages: bool, websockets: bool, api_docs: bool = True
+) -> None:
     health = http_get(base + "/health")
     assert (health.status, json.loads(health.body)) == (200, {"status": "ok"})
     headers = {name.lower(): value for name, value in health.headers.items()}
@@ -168,11 +190,15 @@ def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) 
     assert schema["openapi"].startswith("3.1")
     for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
         page = http_get(base + path)
+        if not api_docs:  # issue 9: no docs pages, the schema above stays
+            assert page.status == 404, path
+            continue
         assert page.status == 200, path
         assert marker in page.body.lower()
         assert not EXTERNAL.search(COMMENT.sub("", page.body)), f"{path} references another host"
-    assert http_get(base + "/swagger/js/swagger-ui-bundle.js").status == 200
-    assert http_get(base + "/redoc/js/redoc.standalone.js").status == 200
+    if api_docs:
+        assert http_get(base + "/swagger/js/swagger-ui-bundle.js").status == 200
+        assert http_get(base + "/redoc/js/redoc.standalone.js").status == 200
     if html_pages:
         page = http_get(base + "/pages/items")
         assert page.status == 200
@@ -236,7 +262,8 @@ def _fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
 @pytest.mark.slow
 @pytest.mark.matrix
 @pytest.mark.parametrize(
-    ("database", "auth", "html_pages", "websockets"), [_param(*combo) for combo in COMBINATIONS]
+    ("database", "auth", "html_pages", "websockets", "api_docs", "concurrency"),
+    [_param(*combo) for combo in COMBINATIONS],
 )
 def test_flask_combination(
     tmp_path: Path,
@@ -246,6 +273,8 @@ def test_flask_combination(
     auth: str,
     html_pages: bool,
     websockets: bool,
+    api_docs: bool,
+    concurrency: str,
 ) -> None:
     project = render(
         tmp_path,
@@ -254,6 +283,8 @@ def test_flask_combination(
         auth=auth,
         html_pages=html_pages,
         websockets=websockets,
+        api_docs=api_docs,
+        concurrency=concurrency,
         docker=False,
         kubernetes=False,
         ci="none",
@@ -288,7 +319,7 @@ def test_flask_combination(
         server_env.update(_first_user(project, server_env, database))
 
     with serving(project, env=server_env) as base:
-        _check_served(project, base, html_pages, websockets)
+        _check_served(project, base, html_pages, websockets, api_docs)
         assert_bad_input_is_refused(base, project / ".server.log")
         credentials = None
         if auth == "jwt":
