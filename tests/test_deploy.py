@@ -419,7 +419,7 @@ def test_github_workflows_are_valid(rendered: Any, framework: str, combination: 
     if answers["database"] == "postgres":
         job = ci["jobs"]["test"]
         assert job["services"]["postgres"]["image"].startswith("postgres:")
-        assert job["env"]["DATABASE_URL"].startswith(
+        assert job["env"]["TEST_DATABASE_URL"].startswith(
             scheme_of_framework(framework, "postgres") + "://"
         )
     if answers["docker"]:
@@ -460,7 +460,7 @@ def test_gitlab_ci_is_valid(rendered: Any, framework: str, combination: str) -> 
         assert command in script
     if answers["database"] == "postgres":
         assert any(s["name"].startswith("postgres:") for s in ci["test"]["services"])
-        assert ci["test"]["variables"]["DATABASE_URL"].startswith(
+        assert ci["test"]["variables"]["TEST_DATABASE_URL"].startswith(
             scheme_of_framework(framework, "postgres") + "://"
         )
     assert ("docker-build" in ci) == answers["docker"]

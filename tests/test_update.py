@@ -526,7 +526,7 @@ def test_changing_an_answer_adds_the_feature_and_keeps_edits(
             if os.environ.get("CI"):
                 pytest.fail("PYAPI_TEST_PG_URL is not set under CI")
             pytest.skip("no PostgreSQL: set PYAPI_TEST_PG_URL (bash .ci/run starts one)")
-        extra["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        extra["TEST_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     uv_sync(project)
     run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", env=extra).check()
 

@@ -4,9 +4,12 @@ An all-pairs covering set of database x auth x websockets x html_pages x api_doc
 (every value of each option meets every value of every other one; tests/support/pairwise.py).
 Every combination also gets the fast checks of test_fast_matrix.py. For each one here:
   - inside the generated project: `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict),
-    `pytest` (postgres variants against a fresh database on the real PostgreSQL server);
+    `pytest` (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the
+    project's tests create and drop a database of their own);
   - its production command (`uv run python -m <pkg>`) serves /health, /health/ready, /docs, /redoc
     (docs with no external host), after `alembic upgrade head` and, with auth, `create-user`;
+  - hostile input (oversize, malformed and NUL-laden bodies, huge query strings) gets 4xx answers
+    in the error shape, with small bodies and no traceback in the server log;
   - schemathesis fuzzes the running service from its own OpenAPI schema (bounded in time):
     no 5xx, responses conform to the schema and to their declared content type.
 """
@@ -25,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.bad_input import assert_bad_input_is_refused
 from tests.support.pairwise import all_pairs
 from tests.support.projects import (
     check_project,
@@ -183,8 +187,9 @@ def test_fastapi_combination(
     # 1. The project's own checks, as its README documents them.
     check_env = {**PROJECT_ENV, "MYPY_CACHE_DIR": str(mypy_cache)}
     if database == "postgres":
+        # The project's tests create (and drop) their own database on this server.
         assert database_url is not None
-        check_env["DATABASE_URL"] = database_url
+        check_env["TEST_DATABASE_URL"] = database_url
     check_project(project, env=check_env)
 
     # 2. Its production command, configured as in production.
@@ -194,9 +199,13 @@ def test_fastapi_combination(
         run(project, "uv", "run", "alembic", "upgrade", "head", env=serve_env).check()
     package = "demo"
     if auth == "jwt":
-        refused = run(project, "uv", "run", "python", "-m", package, env=serve_env, timeout=60)
-        assert refused.returncode != 0, refused.output
-        assert "SECRET_KEY" in refused.output, refused.output
+        # Production refuses a weak secret in one line, without a traceback.
+        for weak in ("", "short", "change-me-to-a-long-random-value"):
+            weak_env = {**serve_env, "SECRET_KEY": weak}
+            refused = run(project, "uv", "run", "python", "-m", package, env=weak_env, timeout=60)
+            assert refused.returncode != 0, refused.output
+            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+            assert len(refused.output.strip().splitlines()) == 1, refused.output
         serve_env["SECRET_KEY"] = SECRET
         if database == "none":
             serve_env |= {"ADMIN_USERNAME": USERNAME, "ADMIN_PASSWORD": PASSWORD}
@@ -212,6 +221,8 @@ def test_fastapi_combination(
         assert health.status == 200 and json.loads(health.body) == {"status": "ok"}
         assert health.headers.get("x-request-id")
         assert health.headers.get("x-content-type-options") == "nosniff"
+        headers = {name.lower(): value for name, value in health.headers.items()}
+        assert headers.get("strict-transport-security", "").startswith("max-age=")
         ready = http_get(base + "/health/ready")
         assert ready.status == 200, ready.body
         if api_docs:
@@ -224,7 +235,10 @@ def test_fastapi_combination(
         else:
             assert http_get(base + "/").status == 404
 
-        # 3. Property-based fuzzing from the service's own schema.
+        # 3. Hostile input against the real server: 4xx, small bodies, no traceback logged.
+        assert_bad_input_is_refused(base, project / ".server.log")
+
+        # 4. Property-based fuzzing from the service's own schema.
         _fuzz(project, base, auth)
 
 

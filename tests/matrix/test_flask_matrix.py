@@ -6,9 +6,12 @@ tests/support/pairwise.py). Every combination also gets the fast checks of test_
 For each one here:
 
 - `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict) and `pytest` inside the project
-  (postgres variants against a fresh database on the real PostgreSQL server);
+  (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the project's tests
+  create and drop a database of their own);
 - the documented production command (`uv run python -m demo`, after `python -m demo migrate`)
   serves /health, /health/ready, /docs, /redoc (no CDN), the pages, and the WebSocket endpoint;
+- hostile input (oversize, malformed and NUL-laden bodies, huge query strings) gets 4xx answers in
+  the error shape, with small bodies and no traceback in the server log;
 - schemathesis fuzzes the running server from its own OpenAPI schema: no 5xx, and every response
   conforms to the schema (bounded: a few examples per operation and a time budget).
 
@@ -33,6 +36,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.bad_input import assert_bad_input_is_refused
 from tests.support.pairwise import all_pairs
 from tests.support.projects import check_project, http_get, project_env, render, run, serving
 
@@ -178,6 +182,8 @@ def _check_served(
 ) -> None:
     health = http_get(base + "/health")
     assert (health.status, json.loads(health.body)) == (200, {"status": "ok"})
+    headers = {name.lower(): value for name, value in health.headers.items()}
+    assert headers.get("strict-transport-security", "").startswith("max-age=")
     ready = http_get(base + "/health/ready")
     assert ready.status == 200, ready.body
     schema = json.loads(http_get(base + "/openapi.json").body)
@@ -286,16 +292,27 @@ def test_flask_combination(
     # Let each project's first Python process write bytecode for the next ones (this machine sets
     # PYTHONDONTWRITEBYTECODE, which makes every `uv run` recompile Flask, SQLAlchemy, ...).
     env = {"MYPY_CACHE_DIR": mypy_cache, "PYTHONDONTWRITEBYTECODE": ""}
+    server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
     if database == "postgres":
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_url")
+        # The project's tests create (and drop) their own database on this server; the served
+        # app uses the fresh database itself.
+        env["TEST_DATABASE_URL"] = url
+        server_env["DATABASE_URL"] = url
 
-    # The project's own checks; its tests apply the migrations to DATABASE_URL (or a temp file).
+    # The project's own checks; its tests migrate a database of their own.
     check_project(project, env=env)
 
     # Production: migrate, create the first user, start the documented command, then probe it.
-    # (On postgres this is the database the tests used: they empty their tables, so `migrate`
-    # finds the schema at head; on sqlite it creates ./app.db as a new user would.)
-    server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
+    # (On sqlite `migrate` creates ./app.db as a new user would.)
+    if auth != "none" or html_pages:
+        # Production refuses a weak secret in one line, without a traceback.
+        for weak in ("", "short", "dev-only-insecure-secret-key-change-me-please"):
+            weak_env = {**server_env, "SECRET_KEY": weak}
+            refused = run(project, "uv", "run", "python", "-m", "demo", env=weak_env, timeout=60)
+            assert refused.returncode != 0, refused.output
+            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+            assert len(refused.output.strip().splitlines()) == 1, refused.output
     if database != "none":
         run(project, "uv", "run", "python", "-m", "demo", "migrate", env=server_env).check()
     if auth != "none":
@@ -303,6 +320,7 @@ def test_flask_combination(
 
     with serving(project, env=server_env) as base:
         _check_served(project, base, html_pages, websockets, api_docs)
+        assert_bad_input_is_refused(base, project / ".server.log")
         credentials = None
         if auth == "jwt":
             token = _jwt_token(base)
