@@ -71,9 +71,19 @@ def prepare(
         run(project, "uv", "run", "python", "-m", PACKAGE, "migrate", env=env).check()
     if auth != "none":
         run(
-            project, "uv", "run", "python", "-m", PACKAGE, "create-user", USERNAME,
-            "--password-stdin", env=env, input=PASSWORD + "\n", timeout=120,
-        ).check()  # fmt: skip
+            project,
+            "uv",
+            "run",
+            "python",
+            "-m",
+            PACKAGE,
+            "create-user",
+            USERNAME,
+            "--password-stdin",
+            env=env,
+            input=PASSWORD + "\n",
+            timeout=120,
+        ).check()
     return project, env
 
 
