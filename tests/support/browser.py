@@ -124,6 +124,15 @@ class Probe:
         elif response.request.resource_type == "document" and response.status < 300:
             self._check_document(response)
 
+    def _check_document(self, response: Any) -> None:
+        policy = response.headers.get("content-security-policy")
+        if policy is None:
+            self._find(f"no Content-Security-Policy on {response.url}")
+            return
+        scripts = script_src(policy)
+        if scripts is None or "'unsafe-inline'" in scripts:
+            self._find(f"scripts not restricted: script-src is {scripts!r} ({policy})")
+
     def _on_navigated(self, frame: Any) -> None:
         if frame == self.page.main_frame:
             self._where = frame.url.removeprefix(self.base) or "/"
@@ -141,20 +150,17 @@ class Probe:
         )
 
     # -- driving
+    def reset(self) -> None:
+        """Forget what was found so far (for reusing one browser across small checks)."""
+        self.findings.clear()
+        self.requests.clear()
+        self._icons.clear()
+
     def visit(self, path: str) -> None:
         """Open ``path`` (its document's CSP is checked as it arrives, like every document's)."""
         self._where = path
         response = self.page.goto(self.base + path, wait_until="load")
         assert response is not None and response.ok, f"{path}: {response and response.status}"
-
-    def _check_document(self, response: Any) -> None:
-        policy = response.headers.get("content-security-policy")
-        if policy is None:
-            self._find(f"no Content-Security-Policy on {response.url}")
-            return
-        scripts = script_src(policy)
-        if scripts is None or "'unsafe-inline'" in scripts:
-            self._find(f"scripts not restricted: script-src is {scripts!r} ({policy})")
 
     def settle(self, name: str) -> None:
         """Wait until the page's network is quiet (late images, workers), then take a picture."""

@@ -55,7 +55,7 @@ def generator() -> Path:
     done = venv / ".complete"
     with (root / f"{venv.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the other workers wait, then reuse
-        if not done.exists():
+        if not (done.exists() and _bin(venv, "python").exists()):  # e.g. its base Python moved
             shutil.rmtree(venv, ignore_errors=True)
             _uv("venv", "--quiet", "--python", sys.executable, str(venv))
             _uv(
