@@ -61,6 +61,18 @@ def _check_swagger_ui(probe: chromium.Probe, schema: dict[str, Any]) -> None:
     assert expected <= shown, f"Swagger UI does not show {sorted(expected - shown)}"
     title = page.locator(".info .title").inner_text()
     assert schema["info"]["title"] in title, title
+    # Use it as a person would: GET /health, "Try it out", "Execute" (the page's own fetch, under
+    # its own CSP's connect-src), and the live response is shown.
+    health = page.locator(
+        ".opblock-get", has=page.locator(".opblock-summary-path", has_text="/health")
+    )
+    operation = health.filter(has_not_text="/health/ready").first
+    operation.locator(".opblock-summary").first.click()
+    operation.locator(".try-out__btn").click()
+    operation.locator(".execute").click()
+    status = operation.locator(".live-responses-table tr.response .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "200", status.inner_text()
     probe.settle("swagger-ui")
 
 
