@@ -240,6 +240,10 @@ def test_next_steps_without_uv_on_path_use_the_bundled_uv(tmp_path: Path) -> Non
           "alembic upgrade head"], []),
         (["-d", "database=none"], [], ["alembic", "create-user", "docker run"]),
         (["-d", "auth=jwt"], ["create-user admin", "alembic upgrade head"], ["docker run"]),
+        # FastAPI's PostgreSQL tests fail without DATABASE_URL: the step must give one.
+        (["--framework", "fastapi", "-d", "database=postgres"],
+         ["DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres uv run pytest"],
+         ["\n  uv run pytest"]),
     ],
 )  # fmt: skip
 def test_next_steps_are_tailored(

@@ -498,6 +498,11 @@ def test_changing_an_answer_adds_the_feature_and_keeps_edits(
     commit_all(project, "our edit")
 
     args = [arg for pair in case.change for arg in ("-d", pair)]
+    if case.lock:  # the dry run announces the re-lock the real update does
+        dry = scaffold(capsys, "update", str(project), "--dry-run", *args)
+        assert dry.code == 0, dry.err
+        assert "uv.lock would be refreshed" in dry.out
+        assert not git(project, "status", "--porcelain").strip()
     result = scaffold(capsys, "update", str(project), *args)
     assert result.code == 0, result.err
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())

@@ -64,17 +64,25 @@ def package_name_for(project_name: str) -> str:
     return project_name.lower().replace("-", "_")
 
 
+def _shown(name: str) -> str:
+    """``name`` quoted for a one-line message: escapes shown, not obeyed (a newline or an ANSI
+    escape in a refused name must not split the line or recolour the terminal), and shortened."""
+    if len(name) > MAX_LENGTH:
+        name = name[:MAX_LENGTH] + "..."
+    return repr(name)
+
+
 def check_project_name(name: str) -> str | None:
     """Why ``name`` cannot be a project name, or None when it can."""
     if not name:
         return "the project name is empty; give one like 'myservice'"
     if "/" in name or "\\" in name:
-        return f"'{name}' contains a path separator; give a bare name and --output-dir DIR"
+        return f"{_shown(name)} contains a path separator; give a bare name and --output-dir DIR"
     if len(name) > MAX_LENGTH:
         return f"the project name is {len(name)} characters; use at most {MAX_LENGTH}"
     if not _PROJECT_RE.fullmatch(name):
         return (
-            f"'{name}' is not a valid project name; use letters, digits, '-' or '_', "
+            f"{_shown(name)} is not a valid project name; use letters, digits, '-' or '_', "
             "starting with a letter (e.g. 'my-service')"
         )
     return check_package_name(package_name_for(name))
@@ -84,7 +92,7 @@ def check_package_name(name: str) -> str | None:
     """Why ``name`` cannot be the generated import package, or None when it can."""
     if not _PACKAGE_RE.fullmatch(name) or len(name) > MAX_LENGTH:
         return (
-            f"'{name}' is not a valid package name; use lowercase letters, digits and '_', "
+            f"{_shown(name)} is not a valid package name; use lowercase letters, digits and '_', "
             "starting with a letter"
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in {"true", "false", "none"}:

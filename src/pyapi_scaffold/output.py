@@ -175,7 +175,13 @@ def next_steps(
     if answers.get("html_pages"):
         urls.append("/pages/items" if flask and not minimal else "/ (pages)")
     steps.append((f"{uv} run python -m {package}", f"run it: {', '.join(urls)}"))
-    steps.append((f"{uv} run pytest", "run the tests"))
+    if database == "postgres" and framework_of(answers) == "fastapi":
+        # Its tests refuse to run without a throwaway PostgreSQL (they empty its tables): the
+        # container's maintenance database is one, the app's own database stays untouched.
+        test_url = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+        steps.append((f"DATABASE_URL={test_url} {uv} run pytest", "run the tests (throwaway db)"))
+    else:
+        steps.append((f"{uv} run pytest", "run the tests"))
     steps.append((f"{uv} run ruff check . && {uv} run mypy", "lint and type-check"))
     return steps
 

@@ -429,11 +429,11 @@ def run_update(
         restored = _restore_changed_deletions(state, where, deleted, target)
         signals.checkpoint("update:restored")
         result = replace(summary(where), restored=restored)
-        if not dry_run:
-            note = _relock(result, where)
-            signals.checkpoint("update:relocked")
-            result = replace(summary(where), restored=restored, lock_note=note)
-        return result
+        note = _relock(result, where)
+        if dry_run:
+            return replace(result, lock_note=note)
+        signals.checkpoint("update:relocked")
+        return replace(summary(where), restored=restored, lock_note=note)
 
     top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
     sub = state.path.relative_to(top)
@@ -462,12 +462,17 @@ def run_update(
 
 
 def _relock(summary: UpdateSummary, project: Path) -> str | None:
-    """Refresh ``project``'s uv.lock when the update changed pyproject.toml; say what happened."""
+    """Refresh ``project``'s uv.lock when the update changed pyproject.toml; say what happened.
+
+    A dry run only says it would: the file list comes before the re-lock, so without the note
+    the dry run would leave out a uv.lock the real update changes."""
     touched = {entry[2:] for entry in summary.changed}
-    if summary.dry_run or "pyproject.toml" not in touched or not (project / "uv.lock").is_file():
+    if "pyproject.toml" not in touched or not (project / "uv.lock").is_file():
         return None
     if "pyproject.toml" in summary.conflicts:
         return "pyproject.toml is in conflict: resolve it, then run `uv lock`"
+    if summary.dry_run:
+        return "uv.lock would be refreshed for the new dependencies"
     from pyapi_scaffold.generate import UV_MISSING, uv_lock  # noqa: PLC0415
 
     problem = uv_lock(project)
