@@ -237,12 +237,14 @@ def test_next_steps_without_uv_on_path_use_the_bundled_uv(tmp_path: Path) -> Non
     [
         (["--framework", "flask", "--html-pages", "-d", "auth=session", "-d", "database=postgres"],
          ["docker run -d --name svc-db", "create-user admin", "/login", "/pages/items",
-          "alembic upgrade head"], []),
+          "alembic upgrade head",
+          "TEST_DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres uv run pytest"],
+         ["\n  uv run pytest"]),
         (["-d", "database=none"], [], ["alembic", "create-user", "docker run"]),
         (["-d", "auth=jwt"], ["create-user admin", "alembic upgrade head"], ["docker run"]),
-        # FastAPI's PostgreSQL tests fail without DATABASE_URL: the step must give one.
+        # PostgreSQL tests need TEST_DATABASE_URL (a server they make their own database on).
         (["--framework", "fastapi", "-d", "database=postgres"],
-         ["DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres uv run pytest"],
+         ["TEST_DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres uv run pytest"],
          ["\n  uv run pytest"]),
     ],
 )  # fmt: skip

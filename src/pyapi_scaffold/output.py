@@ -175,11 +175,11 @@ def next_steps(
     if answers.get("html_pages"):
         urls.append("/pages/items" if flask and not minimal else "/ (pages)")
     steps.append((f"{uv} run python -m {package}", f"run it: {', '.join(urls)}"))
-    if database == "postgres" and framework_of(answers) == "fastapi":
-        # Its tests refuse to run without a throwaway PostgreSQL (they empty its tables): the
-        # container's maintenance database is one, the app's own database stays untouched.
+    if database == "postgres":
+        # The tests never use DATABASE_URL: they create (and drop) a database of their own on the
+        # server that TEST_DATABASE_URL names, so the app's own database stays untouched.
         test_url = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
-        steps.append((f"DATABASE_URL={test_url} {uv} run pytest", "run the tests (throwaway db)"))
+        steps.append((f"TEST_DATABASE_URL={test_url} {uv} run pytest", "run the tests (own db)"))
     else:
         steps.append((f"{uv} run pytest", "run the tests"))
     steps.append((f"{uv} run ruff check . && {uv} run mypy", "lint and type-check"))
