@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from .support.projects import run, uv_sync
+from .support.projects import render, run, uv_sync
 from .test_update import NEW, as_version, commit_all, env, generate, git, scaffold, versions  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("env")]
@@ -30,6 +30,26 @@ def test_a_minimal_project_grows_by_update_and_keeps_edits(tmp_path, capsys, mon
     assert not git(project, "diff", "--name-only", "--diff-filter=U").strip()
     uv_sync(project)
     run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider").check()
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_a_minimal_project_gets_the_conventions_of_every_project(tmp_path, framework) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: pre-commit and the coverage threshold apply to the minimal shape too."""
+    minimal = render(tmp_path / "minimal", framework=framework, shape="minimal", database="none")
+    service = render(tmp_path / "service", framework=framework, shape="service")
+    assert not (minimal / "migrations").exists()  # the minimal shape really is minimal
+    hooks = yaml.safe_load((minimal / ".pre-commit-config.yaml").read_text())
+    ids = [hook["id"] for repo in hooks["repos"] for hook in repo["hooks"]]
+    assert ids == ["ruff-check", "ruff-format", "uv-lock", "mypy"]
+    # One shared partial: the minimal and the service config are the same file.
+    assert (minimal / ".pre-commit-config.yaml").read_text() == (
+        service / ".pre-commit-config.yaml"
+    ).read_text()
+    pyproject = (minimal / "pyproject.toml").read_text()
+    assert '"pytest-cov>=6"' in pyproject
+    assert "--cov --cov-report=term-missing:skip-covered --cov-fail-under=90" in pyproject
+    readme = (minimal / "README.md").read_text()
+    assert "pre-commit install" in readme and "below 90 %" in readme
 
 
 @pytest.mark.parametrize(
