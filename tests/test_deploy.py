@@ -79,6 +79,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "kubernetes": False,
         "ci": "gitlab",
     },
+    # Kubernetes without Docker: no Dockerfile, so the README must not tell the user to build one.
+    "k8s-nodocker": {
+        "database": "sqlite",
+        "docker": False,
+        "kubernetes": True,
+        "ci": "none",
+    },
     # Nothing to deploy: no deployment file at all.
     "nothing": {"docker": False, "kubernetes": False, "ci": "none"},
 }
@@ -625,6 +632,8 @@ def test_readme_deployment_section_matches_the_files(
     assert f"python -m {answers['package_name']}" in text
     name = slug(answers["project_name"])
     assert ("docker build -t " in text) == answers["docker"]
+    # Without a Dockerfile, the Kubernetes section says so and how to get an image.
+    assert ("has no `Dockerfile`" in text) == (answers["kubernetes"] and not answers["docker"])
     assert ("docker compose up" in text) == (project / "compose.yaml").exists()
     assert ("kubectl apply -k k8s/" in text) == answers["kubernetes"]
     if answers["kubernetes"]:
