@@ -70,17 +70,39 @@ def sample(schema: dict[str, Any], node: dict[str, Any], variant: int) -> Any:
             options = [option for option in node[key] if option.get("type") != "null"]
             return sample(schema, options[0], variant)
     if node.get("examples"):
-        example = node["examples"][0]
-        return f"{example} {variant}" if isinstance(example, str) else example
+        return sample_example(node, variant)
     kind = node.get("type")
     if kind == "string":
-        return f"client item {variant}"[: node.get("maxLength", 100)]
+        return sample_text(node, variant)
     if kind == "integer":
         return max(int(node.get("minimum", 0)), 0) + variant + 1
     if kind == "number":
         return float(Decimal("12.50") + variant)
     if kind == "boolean":
         return True
+    raise HandFixNeededError(f"cannot make a sample value for {node}")
+
+
+def sample_example(node: dict[str, Any], variant: int) -> Any:
+    """The schema's own example; free text is varied so that create and replace differ, but a
+    value the schema constrains by a pattern (e.g. a price "9.99") stays as it is."""
+    example = node["examples"][0]
+    if isinstance(example, str):
+        varied = f"{example} {variant}"
+        pattern = node.get("pattern")
+        if pattern is None or re.search(pattern, varied):
+            return varied
+    return example
+
+
+def sample_text(node: dict[str, Any], variant: int) -> str:
+    """A string without an example (flask-openapi3 drops `examples` from properties): the first
+    of a few ordinary values that the schema's pattern, if any, accepts."""
+    pattern = node.get("pattern")
+    for candidate in (f"client item {variant}", f"{12 + variant}.50", str(variant + 1)):
+        value = candidate[: node.get("maxLength", 100)]
+        if pattern is None or re.search(pattern, value):
+            return value
     raise HandFixNeededError(f"cannot make a sample value for {node}")
 
 
