@@ -31,6 +31,7 @@ from tests.support.projects import (
     serving,
     uv_sync,
 )
+from tests.support.rooms import assert_room_round_trip
 
 DATABASES = ("none", "sqlite", "postgres")
 AUTHS = ("none", "jwt")
@@ -63,6 +64,8 @@ def _params() -> list[pytest.ParameterSet]:
         marks = [pytest.mark.slow, pytest.mark.matrix]
         if database == "postgres":
             marks.append(pytest.mark.postgres)
+        if websockets:
+            marks.append(pytest.mark.redis)
         params.append(
             pytest.param(
                 database,
@@ -174,6 +177,9 @@ def test_fastapi_combination(
     if database == "postgres":
         assert database_url is not None
         check_env["DATABASE_URL"] = database_url
+    if websockets:
+        # The project's own cross-process room tests run against the shared Redis.
+        check_env["TEST_REDIS_URL"] = request.getfixturevalue("redis_url")
     check_project(project, env=check_env)
 
     # 2. Its production command, configured as in production.
@@ -196,6 +202,8 @@ def test_fastapi_combination(
                 env=serve_env, input=PASSWORD + "\n", timeout=120,
             ).check()  # fmt: skip
 
+    if websockets:
+        serve_env["REDIS_URL"] = check_env["TEST_REDIS_URL"]
     with serving(project, env=serve_env) as base:
         health = http_get(base + "/health")
         assert health.status == 200 and json.loads(health.body) == {"status": "ok"}
@@ -209,6 +217,10 @@ def test_fastapi_combination(
             assert page.status == 200 and "<html" in page.body
         else:
             assert http_get(base + "/").status == 404
+
+        if websockets:
+            token = _token(base) if auth == "jwt" else None
+            assert_room_round_trip(base, subprotocols=["bearer", token] if token else None)
 
         # 3. Property-based fuzzing from the service's own schema.
         _fuzz(project, base, auth)

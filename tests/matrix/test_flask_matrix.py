@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from tests.support.projects import check_project, http_get, project_env, render, run, serving
+from tests.support.rooms import assert_room_round_trip
 
 DATABASES = ("none", "sqlite", "postgres")
 AUTHS = ("none", "jwt", "session")
@@ -70,6 +71,8 @@ COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 def _param(database: str, auth: str, html_pages: bool, websockets: bool) -> Any:
     marks = [pytest.mark.postgres] if database == "postgres" else []
+    if websockets:
+        marks.append(pytest.mark.redis)
     name = "-".join(
         (database, auth, "html" if html_pages else "nohtml", "ws" if websockets else "nows")
     )
@@ -153,7 +156,7 @@ def _session_cookie_value(base: str) -> str:
     return session
 
 
-def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) -> None:
+def _check_served(base: str, html_pages: bool) -> None:
     health = http_get(base + "/health")
     assert (health.status, json.loads(health.body)) == (200, {"status": "ok"})
     ready = http_get(base + "/health/ready")
@@ -173,17 +176,6 @@ def _check_served(project: Path, base: str, html_pages: bool, websockets: bool) 
         content_type = {k.lower(): v for k, v in page.headers.items()}.get("content-type", "")
         assert "text/html" in content_type
         assert http_get(base + "/static/style.css").status == 200
-    if websockets:
-        url = base.replace("http://", "ws://") + "/ws/echo"
-        client = (
-            "import simple_websocket, sys\n"
-            f"ws = simple_websocket.Client.connect({url!r})\n"
-            "ws.send('ping from the matrix')\n"
-            "print(ws.receive(timeout=10))\n"
-            "ws.close()\n"
-        )
-        result = run(project, "uv", "run", "python", "-c", client, timeout=60).check()
-        assert "ping from the matrix" in result.output
 
 
 def _fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
@@ -257,6 +249,9 @@ def test_flask_combination(
     env = {"MYPY_CACHE_DIR": mypy_cache, "PYTHONDONTWRITEBYTECODE": ""}
     if database == "postgres":
         env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    if websockets:
+        # The project's own cross-process room tests, and its broker when served below.
+        env["TEST_REDIS_URL"] = request.getfixturevalue("redis_url")
 
     # The project's own checks; its tests apply the migrations to DATABASE_URL (or a temp file).
     check_project(project, env=env)
@@ -265,18 +260,27 @@ def test_flask_combination(
     # (On postgres this is the database the tests used: they empty their tables, so `migrate`
     # finds the schema at head; on sqlite it creates ./app.db as a new user would.)
     server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
+    if websockets:
+        # Two workers: production refuses in-process rooms, so the rooms go through Redis.
+        server_env["REDIS_URL"] = env["TEST_REDIS_URL"]
     if database != "none":
         run(project, "uv", "run", "python", "-m", "demo", "migrate", env=server_env).check()
     if auth != "none":
         server_env.update(_first_user(project, server_env, database))
 
     with serving(project, env=server_env) as base:
-        _check_served(project, base, html_pages, websockets)
+        _check_served(base, html_pages)
         credentials = None
+        room_access: dict[str, Any] = {}
         if auth == "jwt":
             token = _jwt_token(base)
             credentials = {"scheme": "OAuth2PasswordBearer", "kind": "bearer", "value": token}
+            room_access = {"subprotocols": ["bearer", token]}
         elif auth == "session":
             cookie = _session_cookie_value(base)
             credentials = {"scheme": "sessionCookie", "kind": "api_key", "value": cookie}
+            room_access = {"headers": {"Cookie": f"session={cookie}"}}
+        if websockets:
+            # Several members, so that both workers hold some: fan-out crosses them via Redis.
+            assert_room_round_trip(base, clients=4, **room_access)
         _fuzz(project, base, credentials)
