@@ -5,24 +5,31 @@ Each generated service runs with its own production command (`uv run python -m <
   message to room `s` reaches neither;
 - one server with WEB_CONCURRENCY=2: every client of the room hears every message;
 - production with several workers and no REDIS_URL refuses to start, in one line;
+- bad input (room names, Origin, huge, binary and non-UTF-8 frames) closes with the documented
+  codes of the production server, and nothing is logged as an error;
 - Redis goes down and comes back (a redis-server this test starts and restarts itself, never the
   shared one): readiness 503, the sender gets an error frame, nothing crashes, messages flow again.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
+import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from tests.support.projects import free_port, http_get, render, run, serving, uv_sync
 
@@ -203,6 +210,73 @@ def test_the_service_survives_a_broker_outage(project: Path, own_redis: OwnRedis
         while (got := frame(bob))["type"] != "message":
             pass
         assert got["data"] == "after"
+        log = (project / ".server.log").read_text()
+        assert "Traceback" not in log, log[-3000:]
+        assert "ERROR" not in log, log[-3000:]
+
+
+def _raw_text_frame(base: str, room: str, payload: bytes) -> bytes:
+    """Open a room over a raw socket, send one (masked) text frame carrying `payload` as is;
+    return what the server sends back after the join (its close frame)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(
+            f"GET /ws/rooms/{room} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        received = b""
+        while b'"joined"' not in received:
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+        sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+        reply = b""
+        while len(reply) < 4:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        return reply
+
+
+def _close_code(ws: ClientConnection) -> int | None:
+    """The code of the server's Close frame, read until it arrives."""
+    deadline = time.monotonic() + 10
+    while ws.protocol.close_rcvd is None and time.monotonic() < deadline:
+        with suppress(TimeoutError, ConnectionClosed):
+            ws.recv(timeout=0.2)
+    close = ws.protocol.close_rcvd
+    return close.code if close else None
+
+
+def test_bad_input_closes_with_documented_codes_and_no_error_log(project: Path) -> None:
+    """Against the production server itself (its WebSocket layer, not a test client)."""
+    env = {**PRODUCTION, "WS_MAX_MESSAGE_BYTES": "1000"}
+    with serving(project, env=env) as base:
+        url = ws_url(base, "r")
+        for room in ("bad%20name", "x" * 65):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(ws_url(base, room), open_timeout=10).close()
+            assert refused.value.response.status_code == 403
+        with pytest.raises(InvalidStatus) as refused:
+            connect(url, open_timeout=10, origin=Origin("https://evil.example")).close()
+        assert refused.value.response.status_code == 403
+
+        with ExitStack() as stack:
+            too_big, binary = join(stack, base, "r"), join(stack, base, "r")
+            too_big.send("x" * 1001)
+            assert _close_code(too_big) == 1009
+            binary.send(b"\x00\x01")
+            assert _close_code(binary) == 1003
+        # Not UTF-8: the close frame starts 0x88, then its length, then the code 1007.
+        reply = _raw_text_frame(base, "r", b"\xff\xfe")
+        assert reply[:1] == b"\x88" and int.from_bytes(reply[2:4], "big") == 1007, reply
+
+        assert http_get(base + "/health").status == 200
         log = (project / ".server.log").read_text()
         assert "Traceback" not in log, log[-3000:]
         assert "ERROR" not in log, log[-3000:]
