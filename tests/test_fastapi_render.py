@@ -21,7 +21,9 @@ ALWAYS = {
     ".gitattributes",
     ".env.example",
     ".copier-answers.yml",
+    ".pre-commit-config.yaml",
     "src/{pkg}/__init__.py",
+    "src/{pkg}/main.py",
     "src/{pkg}/__main__.py",
     "src/{pkg}/app.py",
     "src/{pkg}/settings.py",
@@ -41,12 +43,14 @@ ALWAYS = {
     "tests/test_middleware.py",
     "tests/test_settings.py",
     "tests/test_main.py",
+    "tests/test_bad_input.py",
 }
 DATABASE_FILES = {
     "alembic.ini",
     "migrations/env.py",
     "migrations/script.py.mako",
     "migrations/versions/0001_create_items.py",
+    "migrations/versions/0003_items_price.py",
     "src/{pkg}/db.py",
     "src/{pkg}/models.py",
     "tests/test_migrations.py",
@@ -120,6 +124,12 @@ def test_tree_matches_the_options(
     assert '"uvicorn[standard]' in pyproject
     readme = (project / "README.md").read_text()
     assert "uv run python -m demo" in readme
+    assert "uv run fastapi dev" in readme
+    assert 'entrypoint = "demo.main:app"' in pyproject  # `fastapi dev` / `fastapi run` find it
+    assert "--cov-fail-under=" in pyproject
+    # The README describes manifests only when they were generated.
+    has_manifests = (project / "k8s").exists()
+    assert ("Kubernetes manifests" in readme or "k8s/" in readme) == has_manifests
     assert ("alembic upgrade head" in readme) == (database != "none")
     env_example = (project / ".env.example").read_text()
     assert ("DATABASE_URL=" in env_example) == (database != "none")
@@ -166,3 +176,18 @@ def test_long_names_and_free_text_stay_lint_clean(tmp_path: Path) -> None:
     assert metadata["description"].startswith('Quotes " and \\ backslashes, émojis 🚀')
     package = name.lower().replace("-", "_")
     compile((project / "src" / package / "__init__.py").read_text(), "__init__.py", "exec")
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_pre_commit_hooks_run_the_projects_own_tools(tmp_path: Path, framework: str) -> None:
+    """Local hooks only: pinned by uv.lock, nothing fetched from hook repositories."""
+    import yaml
+
+    project = render(tmp_path, framework=framework)
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    [repo] = config["repos"]
+    assert repo["repo"] == "local"
+    entries = {hook["id"]: hook["entry"] for hook in repo["hooks"]}
+    assert entries["ruff-check"].startswith("uv run ruff check")
+    assert entries["ruff-format"].startswith("uv run ruff format")
+    assert entries["uv-lock"] == "uv lock --check"

@@ -19,6 +19,8 @@ ALWAYS = {
     ".gitattributes",
     ".env.example",
     ".copier-answers.yml",
+    ".pre-commit-config.yaml",
+    ".flaskenv",
     "src/demo/__init__.py",
     "src/demo/__main__.py",
     "src/demo/app.py",
@@ -36,6 +38,7 @@ ALWAYS = {
     "tests/test_health.py",
     "tests/test_observability.py",
     "tests/test_settings.py",
+    "tests/test_bad_input.py",
 }
 DATABASE_FILES = {
     "alembic.ini",
@@ -44,6 +47,7 @@ DATABASE_FILES = {
     "src/demo/migrations/env.py",
     "src/demo/migrations/script.py.mako",
     "src/demo/migrations/versions/0001_initial.py",
+    "src/demo/migrations/versions/0002_price_numeric.py",
     "tests/test_migrations.py",
 }
 AUTH_FILES = {"src/demo/auth.py", "src/demo/users.py", "tests/test_auth.py"}
@@ -128,6 +132,11 @@ def test_files_follow_the_options(
     assert ("pyjwt" in deps) == (auth == "jwt")
     assert ("flask-login" in deps) == (auth == "session")
     assert ("flask-wtf" in deps) == html_pages
+    assert "pytest-cov" in deps and "python-dotenv" in deps
+    assert (project / ".flaskenv").read_text().splitlines()[-1] == "FLASK_APP=demo"
+    readme = (project / "README.md").read_text()
+    assert "uv run flask run" in readme
+    assert "Kubernetes manifests" not in readme and "k8s/" not in readme  # BASE: no manifests
 
 
 def test_answers_with_quotes_reach_python_and_toml_safely(tmp_path: Path) -> None:

@@ -57,3 +57,19 @@ def test_package_names_are_checked_too() -> None:
     assert check_package_name("ok_name") is None
     assert check_package_name("Bad") is not None
     assert check_package_name("for") is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["x\ny", "x\x1b[31my", "a/" + "b" * 3000, "a/\nb"],
+)
+def test_refused_names_are_shown_escaped_and_short(name: str) -> None:
+    """A hostile name must not split the error line, drive the terminal or flood it."""
+    problem = check_project_name(name)
+    assert problem is not None
+    assert problem.isprintable() and len(problem) <= 200
+
+
+def test_long_package_name_is_shown_short() -> None:
+    problem = check_package_name("b" * 3000)
+    assert problem is not None and len(problem) <= 200

@@ -14,15 +14,18 @@ from typing import Any
 
 import pytest
 import yaml
+from jinja2 import Template
 
 from pyapi_scaffold.criteria import API_PURPOSES, CRITERIA, FRAMEWORK_NAMES
 from pyapi_scaffold.needs import (
+    IMPLIED_OPTIONS,
     NEEDS_KEYS,
     Concurrency,
     Needs,
     Purpose,
     TeamExperience,
     allowed_values,
+    derived_defaults,
 )
 from pyapi_scaffold.recommender import Change, Flip, recommend, smallest_flip
 
@@ -74,7 +77,7 @@ CASES: list[tuple[str, dict[str, str | bool], str, str]] = [
         "ssr-site-new-team",
         {"purpose": "web-app", "html_pages": True, "api_docs": False},
         "flask",
-        "server-rendered-html",
+        "server-rendered-app",  # pages are part of a web app: counted once, by the purpose
     ),
     # 002: "Choose Flask for educational projects where simple concepts help beginners learn
     # Python web development"
@@ -103,7 +106,7 @@ CASES: list[tuple[str, dict[str, str | bool], str, str]] = [
     ),
     # 002: "Native WebSocket support via Starlette with async handlers for real-time
     # communication"
-    ("realtime-websockets", {"purpose": "realtime", "websockets": True}, "fastapi", "websockets"),
+    ("realtime-websockets", {"purpose": "realtime", "websockets": True}, "fastapi", "realtime"),
     # 004: "particularly advantageous for applications with high levels of concurrency, such as
     # real-time applications"
     (
@@ -154,19 +157,19 @@ CASES: list[tuple[str, dict[str, str | bool], str, str]] = [
     # server-rendered pages (an SPA's backend), built by a FastAPI team.
     (
         "spa-backend-fastapi-team",
-        {"purpose": "web-app", "team_experience": "fastapi"},
+        {"purpose": "web-app", "html_pages": False, "team_experience": "fastapi"},
         "fastapi",
         "team-knows-fastapi",
     ),
-    # Tie (7-7): server-rendered pages and a web app (002: "simple web application with
-    # server-side rendering via Jinja2") vs WebSockets under high load. The purpose is not a JSON
-    # API, so the tie rule follows 002: "Flask is the right tool when simplicity, a proven
-    # ecosystem, and server-side rendering take priority".
+    # Tie (5-5): a web app (its pages counted once, by the purpose: 002 "simple web application
+    # with server-side rendering via Jinja2") at low load vs WebSockets and API docs. The purpose
+    # is not a JSON API, so the tie rule follows 002: "Flask is the right tool when simplicity, a
+    # proven ecosystem, and server-side rendering take priority".
     (
-        "ssr-app-with-websockets-high-tie",
-        {"purpose": "web-app", "html_pages": True, "websockets": True, "concurrency": "high"},
+        "ssr-app-with-websockets-low-tie",
+        {"purpose": "web-app", "html_pages": True, "websockets": True, "concurrency": "low"},
         "flask",
-        "server-rendered-html",
+        "server-rendered-app",
     ),
     # 001: "the framework automatically validates request bodies, query parameters, and path
     # parameters" -- an API without docs still gains from validation and DI.
@@ -309,16 +312,16 @@ def test_tie_rule_examples() -> None:
     assert api_tie.tie_broken
     assert api_tie.framework == "fastapi"
     assert "tie rule" in api_tie.summary
-    # web app with pages vs WebSockets under high load: 7-7, not an API -> Flask.
+    # web app with pages vs WebSockets and docs at low load: 5-5, not an API -> Flask.
     app_tie = recommend(
         Needs(
             purpose=Purpose.WEB_APP,
             html_pages=True,
             websockets=True,
-            concurrency=Concurrency.HIGH,
+            concurrency=Concurrency.LOW,
         )
     )
-    assert app_tie.scores == {"fastapi": 7, "flask": 7}
+    assert app_tie.scores == {"fastapi": 5, "flask": 5}
     assert app_tie.framework == "flask"
     assert "tie rule" in app_tie.summary
 
@@ -452,6 +455,32 @@ def test_flip_description_lists_every_change() -> None:
 # ---------------------------------------------------------------- Needs contract
 
 
+@pytest.mark.parametrize("key", ["html_pages", "websockets"])
+def test_derived_defaults_never_change_the_scores(key: str) -> None:
+    """Issue 9: a need implied by the purpose is counted once, so its derived value is neutral.
+
+    For every answer set whose purpose implies ``key``, flipping ``key`` leaves both scores equal,
+    which is why `recommend --purpose web-app` and `new --yes --purpose web-app` agree.
+    """
+    implying = {p for p, implied in IMPLIED_OPTIONS.items() if key in implied}
+    checked = 0
+    for needs in ALL_NEEDS:
+        if needs.purpose.value in implying:
+            flipped = needs.replace(**{key: not getattr(needs, key)})
+            assert recommend(needs).scores == recommend(flipped).scores, needs
+            checked += 1
+    assert checked > 0
+
+
+def test_missing_option_needs_follow_the_purpose_and_explicit_answers_win() -> None:
+    assert Needs.from_mapping({"purpose": "web-app"}).html_pages is True
+    assert Needs.from_mapping({"purpose": "internal-tool"}).html_pages is True
+    assert Needs.from_mapping({"purpose": "realtime"}).websockets is True
+    assert Needs.from_mapping({"purpose": "api"}).html_pages is False
+    assert Needs.from_mapping({"purpose": "web-app", "html_pages": False}).html_pages is False
+    assert Needs.from_mapping({"purpose": "realtime", "websockets": "no"}).websockets is False
+
+
 def test_defaults_and_choices_match_copier_yml() -> None:
     config: dict[str, Any] = yaml.safe_load(
         (REPO_ROOT / "templates" / "copier.yml").read_text(encoding="utf-8")
@@ -459,6 +488,11 @@ def test_defaults_and_choices_match_copier_yml() -> None:
     defaults = Needs().as_answers()
     for key in NEEDS_KEYS:
         question = config[key]
+        if key in derived_defaults("api"):  # a Jinja default derived from the purpose
+            for purpose in allowed_values("purpose"):
+                rendered = Template(question["default"]).render(purpose=purpose)
+                assert rendered == str(derived_defaults(str(purpose))[key]), (key, purpose)
+            continue
         assert question["default"] == defaults[key], key
         if "choices" in question:
             assert tuple(question["choices"].values()) == allowed_values(key), key

@@ -1,7 +1,8 @@
 """The command line: flags in, one-line errors and exit codes out — in one place, `main`.
 
 Commands only parse flags and hand over to `flows`; every error raised anywhere below is turned
-into a single `error: ...` line here (2 usage, 1 failure, 130 interrupted), never a traceback.
+into a single `error: ...` line here (2 usage, 1 failure, 130/143 interrupted by Ctrl-C/SIGTERM),
+never a traceback.
 Heavy libraries (copier, questionary, rich) are imported inside the commands so `--help` is fast.
 """
 
@@ -15,8 +16,14 @@ from typing import Annotated
 
 import typer
 
-from pyapi_scaffold import __version__
-from pyapi_scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, ScaffoldError
+from pyapi_scaffold import __version__, signals
+from pyapi_scaffold.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ScaffoldError,
+    UsageError,
+)
 from pyapi_scaffold.needs import Concurrency, Purpose, TeamExperience
 
 
@@ -113,7 +120,10 @@ def _root(
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. my-service.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Project name, e.g. my-service (asked for on a terminal if omitted)."),
+    ] = None,
     purpose: PurposeFlag = None,
     concurrency: ConcurrencyFlag = None,
     websockets: WebsocketsFlag = None,
@@ -192,17 +202,21 @@ def recommend(
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per error kind)
     """Run the CLI; every error becomes one line on stderr and an exit code."""
+    signals.install()
     try:
+        _refuse_repeated_flags(sys.argv[1:] if argv is None else argv)
         result = app(args=argv, prog_name="pyapi-scaffold", standalone_mode=False)
     except ScaffoldError as err:
         return _fail(str(err), err.exit_code)
     except typer.TyperException as err:  # click usage errors: unknown flag, bad value...
         code = getattr(err, "exit_code", EXIT_USAGE)
         return _fail(f"{err.format_message()} (see --help)", code)
-    except (KeyboardInterrupt, typer.Abort):
+    except KeyboardInterrupt as err:
+        return _fail(INTERRUPTED, signals.exit_code(err))
+    except typer.Abort:
         return _fail(INTERRUPTED, EXIT_INTERRUPTED)
-    except OSError as err:
-        return _fail(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "), EXIT_FAILURE)
+    except OSError as err:  # not foreseen below: say what, without naming our scratch paths
+        return _fail(f"a file operation failed: {err.strerror or err}", EXIT_FAILURE)
     except Exception as err:  # a bug: still one line, the traceback only on request
         if os.environ.get("PYAPI_SCAFFOLD_DEBUG"):
             raise
@@ -211,8 +225,46 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
             EXIT_FAILURE,
         )
     if result == EXIT_INTERRUPTED:  # typer turns KeyboardInterrupt into a silent Exit(130)
-        return _fail(INTERRUPTED, EXIT_INTERRUPTED)
+        return _fail(INTERRUPTED, signals.last_exit_code())
     return result if isinstance(result, int) else 0
+
+
+_VALUE_FLAGS = {
+    "--purpose": "--purpose",
+    "--concurrency": "--concurrency",
+    "--team-experience": "--team-experience",
+    "--framework": "--framework",
+    "--output-dir": "--output-dir",
+    "-o": "--output-dir",
+    "--data-file": "--data-file",
+}
+_BOOL_FLAGS = {"websockets", "html-pages", "api-docs", "flask-extensions"}
+
+
+def _refuse_repeated_flags(args: list[str]) -> None:
+    """click keeps the last of repeated options silently; two different values are a mistake."""
+    seen: dict[str, str] = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            return
+        name, eq, value = token.partition("=")
+        if name in {"-d", "--data"}:
+            if not eq:
+                next(tokens, None)
+            continue
+        if name in _VALUE_FLAGS:
+            key = _VALUE_FLAGS[name]
+            value = value if eq else next(tokens, "")
+        elif name.startswith("--no-") and name[5:] in _BOOL_FLAGS:
+            key, value = f"--{name[5:]}", "false"
+        elif name.startswith("--") and name[2:] in _BOOL_FLAGS:
+            key, value = name, "true"
+        else:
+            continue
+        if key in seen and seen[key] != value:
+            raise UsageError(f"{key} is given twice ({seen[key]!r} and {value!r}); give it once")
+        seen[key] = value
 
 
 def _fail(message: str, code: int) -> int:
@@ -223,7 +275,9 @@ def _fail(message: str, code: int) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    signals.ignore_late()  # the outcome is decided and reported: a late SIGTERM changes nothing
+    sys.exit(code)
 
 
 # ==================================================================================================

@@ -80,6 +80,12 @@ class Condition:
         return f"{self.key} is {' or '.join(shown)}"
 
 
+def unless(key: str, *values: str | bool) -> Condition:
+    """``key`` is anything but ``values``: the complement of :func:`when` (same checks)."""
+    when(key, *values)  # refuses unknown keys and values
+    return Condition(key, frozenset(v for v in allowed_values(key) if v not in values))
+
+
 def when(key: str, *values: str | bool) -> Condition:
     """Build a :class:`Condition`, refusing keys or values the needs do not have.
 
@@ -339,7 +345,9 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
     _criterion(
         "websockets",
         "WebSockets",
-        [when("websockets", True)],
+        # Not for purpose=realtime: that purpose turns WebSockets on by default and its own
+        # criterion already counts live connections (a need is counted once, issue 9).
+        [when("websockets", True), unless("purpose", "realtime")],
         fastapi=3,
         reason=(
             "FastAPI has native async WebSocket handlers; Flask needs Flask-SocketIO with extra "
@@ -353,7 +361,9 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
     _criterion(
         "server-rendered-html",
         "Server-rendered HTML with Jinja2",
-        [when("html_pages", True)],
+        # Not for web-app / internal-tool: those purposes turn pages on by default and their own
+        # criteria already count them, so deriving html_pages never changes the scores (issue 9).
+        [when("html_pages", True), unless("purpose", "web-app", "internal-tool")],
         flask=3,
         reason=(
             "Flask ships Jinja2 templating and request/session helpers for pages; the documents "
@@ -449,5 +459,6 @@ __all__ = [
     "Criterion",
     "Framework",
     "seeds_needed",
+    "unless",
     "when",
 ]

@@ -10,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pyapi_scaffold import shapes, signals
 from pyapi_scaffold.answers import load_data_file, merge_sources, parse_data_pairs
-from pyapi_scaffold.errors import UsageError
+from pyapi_scaffold.decision import DECISION_KEY, decision_data
+from pyapi_scaffold.errors import InterruptError, UsageError
 from pyapi_scaffold.names import check_project_name
-from pyapi_scaffold.needs import NEEDS_KEYS, Needs
+from pyapi_scaffold.needs import IMPLIED_OPTIONS, NEEDS_KEYS, Needs, derived_defaults
 from pyapi_scaffold.questions import (
     Question,
     coerce_answers,
@@ -27,10 +29,13 @@ from pyapi_scaffold.questions import (
     unanswered,
 )
 from pyapi_scaffold.recommender import Recommendation, recommend, smallest_flip
+
+if TYPE_CHECKING:
+    from pyapi_scaffold.generate import NewResult
 from pyapi_scaffold.resources import templates_dir
 
 # Questions whose default is derived from another answer are never "missing".
-_DERIVED = frozenset({"package_name"})
+_DERIVED = frozenset({"package_name", "shape", DECISION_KEY})
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class AnswerSources:
 
 @dataclass(frozen=True)
 class NewOptions:
-    name: str
+    name: str | None  # None: ask for it on a terminal
     sources: AnswerSources
     output_dir: Path
     yes: bool = False
@@ -60,17 +65,41 @@ def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def collect_answers(sources: AnswerSources, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge the answers file, `--data` and flags; validate every key and value."""
+def collect_answers(
+    sources: AnswerSources, extra: Mapping[str, Any], *, only: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Merge the answers file, `--data`, flags and the NAME argument; validate keys and values.
+
+    Later sources override earlier ones; each override is shown as a note. With ``only``, keys
+    outside it (e.g. project questions given to `recommend`) are refused.
+    """
     questions = load_questions(templates_dir())
     given = {k: v for k, v in sources.flags.items() if v is not None}
     file_answers = load_data_file(sources.data_file) if sources.data_file else {}
+    data = parse_data_pairs(sources.data)
+    if only is not None:
+        stray = sorted(k for k in data if k not in only)
+        if stray:
+            raise UsageError(
+                f"recommend takes only needs; {', '.join(stray)} is not one "
+                f"(needs: {', '.join(sorted(only))})"
+            )
+        file_answers = {k: v for k, v in file_answers.items() if k in only}
+    overrides: list[str] = []
     merged = merge_sources(
         ("--data-file", file_answers),
-        ("--data", parse_data_pairs(sources.data)),
-        ("flags", {**given, **extra}),
+        ("--data", data),
+        ("a flag", given),
+        ("the NAME argument", extra),
+        overrides=overrides,
     )
+    if overrides:
+        from pyapi_scaffold import output
+
+        for message in overrides:
+            output.note(message)
     answers = coerce_answers(questions, merged)
+    shapes.refuse_service_only_options(answers)  # not silently dropped below (issue 9)
     for key in hidden_keys(questions, answers):
         del answers[key]  # Copier would still use a value for a question it hides.
     return answers
@@ -86,7 +115,7 @@ def needs_of(answers: Mapping[str, Any]) -> Needs:
 def run_recommend(sources: AnswerSources, as_json: bool) -> None:
     from pyapi_scaffold import output
 
-    answers = collect_answers(sources, {})
+    answers = collect_answers(sources, {}, only=frozenset(NEEDS_KEYS))
     needs = needs_of(answers)
     rec = recommend(needs)
     change = smallest_flip(needs)
@@ -113,6 +142,13 @@ def run_new(options: NewOptions) -> None:
     from pyapi_scaffold import output
     from pyapi_scaffold.generate import NewRequest, check_destination, create_project
 
+    if options.name is None:
+        if options.yes or not has_terminal():
+            raise UsageError("give the project name: pyapi-scaffold new NAME (e.g. my-service)")
+        from pyapi_scaffold import prompts
+
+        options = dataclasses.replace(options, name=prompts.ask_project_name(check_project_name))
+    assert options.name is not None
     problem = check_project_name(options.name)
     if problem:
         raise UsageError(problem)
@@ -123,11 +159,8 @@ def run_new(options: NewOptions) -> None:
     if not interactive and not options.yes:
         _refuse_missing(questions, answers)
 
-    missing_needs = [questions[k] for k in NEEDS_KEYS if k not in answers]
-    if interactive and missing_needs:
-        from pyapi_scaffold import prompts
-
-        answers.update(prompts.ask(missing_needs, {}))
+    if interactive:
+        _ask_needs(questions, answers)
     rec = recommend(needs_of(answers))
     framework = answers.get("framework")
     if framework is None and interactive:
@@ -143,7 +176,13 @@ def run_new(options: NewOptions) -> None:
         output.recommendation(rec, chosen=framework)
     framework = framework or rec.framework
     answers["framework"] = framework
+    answers[DECISION_KEY] = decision_data(needs_of(answers))  # for docs/decisions/ (issue 9)
+    # The shape follows the purpose (not asked again; the review shows it), unless given.
+    answers.setdefault("shape", shapes.default_shape(needs_of(answers).as_answers()))
 
+    review = None
+    if interactive and not options.dry_run:
+        review = _reviewer((options.output_dir / options.name).absolute(), rec)
     request = NewRequest(
         name=options.name,
         output_dir=options.output_dir,
@@ -154,8 +193,23 @@ def run_new(options: NewOptions) -> None:
         lock=options.lock,
         install=options.install,
         dry_run=options.dry_run,
+        review=review,
     )
     result = create_project(request, progress=output.step)
+    try:
+        _report(options, result, framework, rec)
+    except KeyboardInterrupt as err:  # the project is there: "nothing was written" would be a lie
+        if options.dry_run:
+            raise
+        raise InterruptError(
+            f"interrupted, but only once {result.path} was complete; it is kept as created",
+            signals.exit_code(err),
+        ) from None
+
+
+def _report(options: NewOptions, result: NewResult, framework: str, rec: Recommendation) -> None:
+    from pyapi_scaffold import output
+
     if options.as_json:
         output.emit_json(
             {
@@ -176,7 +230,44 @@ def run_new(options: NewOptions) -> None:
     elif options.dry_run:
         output.dry_run(result.path, framework, result.answers, result.files)
     else:
-        output.created(result.path, framework, result.answers, result.notes, result.installed)
+        from pyapi_scaffold.generate import uv_command
+
+        output.created(
+            result.path, framework, result.answers, result.notes, result.installed, uv_command()
+        )
+
+
+def _reviewer(dest: Path, rec: Recommendation) -> Callable[[Mapping[str, Any]], bool]:
+    """The review before writing (issue 9): one screen, then confirm. `--yes` never gets here."""
+
+    def review(recorded: Mapping[str, Any]) -> bool:
+        from pyapi_scaffold import output, prompts
+
+        output.review(dest, rec, recorded, shapes.describe(shapes.shape_of(recorded)))
+        return prompts.confirm("Write the project?")
+
+    return review
+
+
+def _ask_needs(questions: Mapping[str, Question], answers: dict[str, Any]) -> None:
+    """Ask the missing needs; a need the purpose already answers is not asked again (issue 9).
+
+    After "Server-rendered web app" the HTML-pages question would only repeat it, so it is left
+    to its derived default (the same rule as ``copier.yml``); a flag given for it still wins.
+    """
+    from pyapi_scaffold import prompts
+
+    if "purpose" not in answers:
+        answers.update(prompts.ask([questions["purpose"]], {}))
+    implied = {
+        k: v
+        for k, v in IMPLIED_OPTIONS.get(str(answers["purpose"]), {}).items()
+        if k not in answers
+    }
+    answers.update(implied)  # given to Copier too, or it would ask them itself
+    missing = [questions[k] for k in NEEDS_KEYS if k not in answers and k not in implied]
+    if missing:
+        answers.update(prompts.ask(missing, derived_defaults(str(answers["purpose"]))))
 
 
 def recommendation_json(rec: Recommendation) -> dict[str, Any]:
@@ -192,10 +283,11 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
 def _refuse_missing(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> None:
     missing = [k for k in unanswered(questions, answers) if k not in _DERIVED]
     if missing:
-        named = ", ".join(_flag_for(k) for k in missing)
+        named = ", ".join(_flag_for(k) for k in missing[:3])
+        more = f" and {len(missing) - 3} more (see --help)" if len(missing) > 3 else ""
         raise UsageError(
             f"no terminal to ask on and {len(missing)} answers are missing: pass --yes to take "
-            f"the defaults, or give them: {named}"
+            f"the defaults, or give them: {named}{more}"
         )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,9 +21,10 @@ from typing import Any
 
 import yaml
 
-from pyapi_scaffold import __version__
-from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold import __version__, signals
+from pyapi_scaffold.errors import InterruptError, ReviewDeclinedError, ScaffoldError, UsageError
 from pyapi_scaffold.render import render_project
+from pyapi_scaffold.scratch import scratch_prefix, sweep_stale_scratch
 from pyapi_scaffold.template_source import TemplateSource, template_source
 
 
@@ -38,6 +41,9 @@ class NewRequest:
     lock: bool = True
     install: bool = False
     dry_run: bool = False
+    # Shown the recorded answers after rendering (in the scratch folder) and before anything
+    # slow or visible happens; returns False to stop (issue 9: the interactive review screen).
+    review: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class NewResult:
 def check_destination(name: str, output_dir: Path) -> Path:
     """The project's final path; refuse a non-empty destination or an unwritable parent."""
     dest = (output_dir / name).absolute()
+    if dest.is_symlink():
+        raise UsageError(f"{dest} is a symbolic link; choose another name or --output-dir")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(
             f"{dest} already exists and is not empty; choose another name or --output-dir"
@@ -83,7 +91,7 @@ def create_project(
     With ``install`` the environment is created after the move: the project is complete by then,
     so a failed `uv sync` is reported but leaves the project in place.
     """
-    source = source or template_source()
+    source = source or template_source(dry_run=request.dry_run)
     dest = check_destination(request.name, request.output_dir)
     if request.dry_run:
         with tempfile.TemporaryDirectory(prefix="pyapi-scaffold-dry-") as dry:
@@ -92,32 +100,94 @@ def create_project(
             return NewResult(dest, _recorded_answers(staged), _list_files(staged))
 
     created_parents = _make_parents(request.output_dir)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{request.name}.", dir=request.output_dir))
+    sweep_stale_scratch(request.output_dir)
+    scratch: Path | None = None
+    held: list[int] = []
     try:
+        scratch = _make_scratch(request)
         staged = scratch / request.name
         _render(source, staged, request)
+        _check_prompted_answers(staged)
+        signals.checkpoint("new:rendered")
+        if request.review is not None and not request.review(_recorded_answers(staged)):
+            raise ReviewDeclinedError("cancelled at the review: nothing was written")
         notes: list[str] = []
         if request.lock:
             progress("locking dependencies (uv lock)")
         locked = request.lock and _uv_lock(staged, notes)
+        signals.checkpoint("new:locked")
         committed = request.git and _git_commit(staged, request.answers, notes)
+        signals.checkpoint("new:committed")
         result = NewResult(
             dest, _recorded_answers(staged), _list_files(staged), committed, locked, notes
         )
-        if dest.exists():
-            dest.rmdir()  # checked empty above
-        staged.rename(dest)
+        # The commit point: once the rename is done the project is complete, so a signal now
+        # waits until the scratch folder is gone, then is reported as what it is.
+        with signals.deferred(reraise=False) as held:
+            _move_into_place(staged, dest)
+            signals.checkpoint("new:moved")
+            shutil.rmtree(scratch, ignore_errors=True)
     except BaseException:
-        for parent in created_parents:
-            shutil.rmtree(parent, ignore_errors=True)
+        with signals.deferred():
+            for parent in created_parents:
+                shutil.rmtree(parent, ignore_errors=True)
         raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            with signals.deferred():
+                shutil.rmtree(scratch, ignore_errors=True)
+    if held:
+        raise InterruptError(
+            f"interrupted, but only once {dest} was complete; it is kept as created",
+            signals.exit_code(held[0]),
+        )
     if request.install:
         progress("creating the environment (uv sync)")
-        _uv_sync(dest)
+        try:
+            _uv_sync(dest)
+        except KeyboardInterrupt as err:
+            shutil.rmtree(dest / ".venv", ignore_errors=True)
+            raise InterruptError(
+                f"interrupted while creating the environment: the project {dest} is complete and "
+                "kept; its partial .venv was removed (run `uv sync` there to create it)",
+                signals.exit_code(err),
+            ) from None
         result = dataclasses.replace(result, installed=True)
     return result
+
+
+def _make_scratch(request: NewRequest) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=scratch_prefix(request.name), dir=request.output_dir))
+    except OSError as err:
+        raise UsageError(
+            f"cannot create the project in {request.output_dir.absolute()}: "
+            f"{err.strerror or err}; choose another --output-dir"
+        ) from None
+
+
+def _check_prompted_answers(project: Path) -> None:
+    """Answers typed at Copier's prompts skipped our checks (e.g. a package name that shadows a
+    dependency, which copier.yml cannot know); refuse them before anything is moved into place."""
+    from pyapi_scaffold.names import check_answer  # noqa: PLC0415
+
+    for key, value in _recorded_answers(project).items():
+        problem = check_answer(key, value)
+        if problem:
+            raise UsageError(problem)
+
+
+def _move_into_place(staged: Path, dest: Path) -> None:
+    """One rename; if the destination appeared meanwhile (another run), say so in our words."""
+    try:
+        if dest.exists() and not dest.is_symlink():
+            dest.rmdir()  # checked empty at the start; fails if something arrived since
+        staged.rename(dest)
+    except OSError as err:
+        raise UsageError(
+            f"{dest} appeared while the project was being made (another run?) and was left "
+            f"as it is: {err.strerror or 'cannot replace it'}; nothing was written"
+        ) from None
 
 
 def _uv_sync(project: Path) -> None:
@@ -179,6 +249,23 @@ def uv_binary() -> str | None:
         return str(find_uv_bin())
     except (ImportError, FileNotFoundError):
         return shutil.which("uv")
+
+
+def uv_command() -> str | None:
+    """How to run uv on this machine, as a person would type it.
+
+    `uv` when it is on PATH; otherwise the uv our own install ships (pipx and virtual
+    environments do not put it on PATH), through the Python running us; None when neither exists.
+    """
+    if shutil.which("uv"):
+        return "uv"
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415
+
+        find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return None
+    return f"{shlex.quote(sys.executable)} -m uv"
 
 
 UV_MISSING = "uv was not found"

@@ -67,6 +67,23 @@ _FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "no", "0"})
 
 _E = TypeVar("_E", bound=StrEnum)
 
+IMPLIED_OPTIONS: Final[dict[str, dict[str, bool]]] = {
+    "web-app": {"html_pages": True},
+    "internal-tool": {"html_pages": True},
+    "realtime": {"websockets": True},
+}
+"""Needs that a purpose already answers: a web app has pages, a real-time app has WebSockets.
+
+They are the derived defaults of those questions (``templates/copier.yml`` says the same in
+Jinja), they are not asked again after such a purpose, and an explicit answer still wins. The
+criteria never count them on top of the purpose, so deriving them cannot change a score.
+"""
+
+
+def derived_defaults(purpose: str) -> dict[str, bool]:
+    """The default of each option-like need for this purpose (False unless the purpose says so)."""
+    return {"websockets": False, "html_pages": False, **IMPLIED_OPTIONS.get(purpose, {})}
+
 
 def allowed_values(key: str) -> tuple[str, ...] | tuple[bool, ...]:
     """The values a need accepts, in declaration order (used for messages and enumeration)."""
@@ -103,6 +120,28 @@ def _parse_bool(key: str, value: object) -> bool:
     raise ValueError(f"invalid value {value!r} for {key}; allowed: true, false (or yes/no, 1/0)")
 
 
+def follow_purpose(
+    previous: Mapping[str, object], changes: Mapping[str, object]
+) -> dict[str, object]:
+    """``changes`` plus the option-like needs that follow a changed purpose (for ``update``).
+
+    An option follows only where the person never chose it: its recorded value is still the
+    derived default of the old purpose, and ``changes`` does not set it. An explicit answer
+    (a value that differs from that default, or one given now) stays as it is. It follows
+    towards "on" only: a new purpose adds what it implies and never removes code.
+    """
+    result = dict(changes)
+    old, new = previous.get("purpose"), changes.get("purpose")
+    if new is None or new == old:
+        return result
+    before, after = derived_defaults(str(old or "api")), derived_defaults(str(new))
+    for key, value in after.items():
+        # Only towards "on": a new purpose brings what it implies, it never removes code.
+        if value and key not in changes and previous.get(key, before[key]) == before[key]:
+            result[key] = value
+    return result
+
+
 @dataclass(frozen=True)
 class Needs:
     """The answers to the seven need questions, always valid once constructed.
@@ -136,8 +175,10 @@ class Needs:
     def from_mapping(cls, data: Mapping[str, object]) -> Needs:
         """Build Needs from answers (Copier data, CLI options, a YAML answers file).
 
-        Missing keys take their defaults. Unknown keys are refused rather than ignored, because a
-        misspelt need would otherwise silently fall back to its default and change the advice.
+        Missing keys take their defaults; ``html_pages`` and ``websockets`` default to what the
+        purpose implies (:data:`IMPLIED_OPTIONS`), exactly as Copier derives them. Unknown keys
+        are refused rather than ignored, because a misspelt need would otherwise silently fall
+        back to its default and change the advice.
         Keys that are not needs (e.g. ``project_name`` in an answers file) must be filtered out by
         the caller; :data:`NEEDS_KEYS` lists the ones to keep.
         """
@@ -152,6 +193,9 @@ class Needs:
                 values[key] = _parse_enum(key, _ENUM_KEYS[key], value)
             else:
                 values[key] = _parse_bool(key, value)
+        purpose = values.get("purpose", Purpose.API)
+        for key, value in derived_defaults(str(getattr(purpose, "value", purpose))).items():
+            values.setdefault(key, value)
         return cls(**values)  # type: ignore[arg-type]  # each value was parsed for its key above
 
     def as_answers(self) -> dict[str, str | bool]:

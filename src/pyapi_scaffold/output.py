@@ -72,6 +72,42 @@ def flip(change: Flip | None) -> None:
         out.print(f"What would flip it: {change.describe()}.")
 
 
+_REVIEWED_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("database", "database"),
+    ("auth", "authentication"),
+    ("html_pages", "HTML pages"),
+    ("websockets", "WebSockets"),
+    ("api_docs", "API docs pages"),
+    ("docker", "Dockerfile"),
+    ("compose", "compose.yaml"),
+    ("kubernetes", "Kubernetes"),
+    ("ci", "CI"),
+    ("python_version", "Python"),
+)
+
+
+def review(path: Path, rec: Recommendation, answers: Mapping[str, Any], shape: str) -> None:
+    """One screen before anything is written: framework, shape, options and destination."""
+    framework = str(answers["framework"])
+    if framework == rec.framework:
+        how = f"recommended ({rec.scores[framework]} vs {rec.scores[rec.other]} points)"
+    else:
+        how = f"[yellow]overridden[/]: {_NAMES[rec.framework]} was recommended"
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("framework", f"{_NAMES[framework]}, {how}")
+    table.add_row("shape", shape)
+    for key, label in _REVIEWED_OPTIONS:
+        if key in answers:
+            value = answers[key]
+            shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            table.add_row(label, shown)
+    table.add_row("written to", str(path))
+    out.print("\n[bold]Review[/]")
+    out.print(table)
+
+
 def dry_run(path: Path, framework: str, answers: Mapping[str, Any], files: Sequence[str]) -> None:
     out.print(f"\n[bold]Dry run[/]: would create {path} ({_NAMES[framework]}), nothing written.")
     out.print("Answers:")
@@ -88,29 +124,70 @@ def created(
     answers: Mapping[str, Any],
     notes: Sequence[str],
     installed: bool = False,
+    uv: str | None = "uv",
 ) -> None:
-    """Success, then the exact commands to install, run, open the docs and test."""
-    package = answers.get("package_name", path.name)
-    shown = _display_path(path)
-    out.print(f"\n[bold green]Created[/] {shown} ({_NAMES[framework]}).\n")
+    """Success, then the exact commands to install, run and test: each works as printed here."""
+    out.print(f"\n[bold green]Created[/] {_display_path(path)} ({_NAMES[framework]}).\n")
     out.print("Next steps:")
-    steps = [
-        (f"cd {shown}", ""),
-        (
-            "uv sync",
-            "already done (--install)" if installed else "install (creates .venv from uv.lock)",
-        ),
-        (f"uv run python -m {package}", "run the service"),
-        ("open http://127.0.0.1:8000/docs", "interactive API docs (also /redoc)"),
-        ("uv run pytest", "run the tests"),
-        ("uv run ruff check . && uv run mypy", "lint and type-check"),
-    ]
-    if answers.get("database") not in (None, "none"):
-        steps.insert(2, ("see README.md → Database", "apply the migrations"))
-    for command, why in steps:
-        out.print(f"  [cyan]{command}[/]" + (f"   # {why}" if why else ""))
+    for command, why in next_steps(path, answers, installed, uv):
+        out.print(f"  [cyan]{command}[/]" + (f"   # {why}" if why else ""), soft_wrap=True)
     for message in notes:
         note(message)
+
+
+UV_INSTALL = "curl -LsSf https://astral.sh/uv/install.sh | sh"
+
+
+def next_steps(
+    path: Path, answers: Mapping[str, Any], installed: bool, uv: str | None
+) -> list[tuple[str, str]]:
+    """(command, comment) pairs tailored to the answers; ``uv`` is how uv runs on this machine
+    (None: not available, so installing it comes first)."""
+    package = answers.get("package_name", path.name)
+    database, auth = answers.get("database", "none"), answers.get("auth", "none")
+    minimal = answers.get("shape") == "minimal"  # one module, no migrations (issue 9)
+    steps = [(f"cd {_display_path(path)}", "")]
+    if uv is None:
+        steps.append((UV_INSTALL, "install uv (see https://docs.astral.sh/uv/)"))
+        uv = "uv"
+    if not installed:
+        steps.append((f"{uv} sync", "install (creates .venv from uv.lock)"))
+    if database == "postgres":
+        steps.append(
+            (
+                f"docker run -d --name {package}-db -p 5432:5432 -e POSTGRES_PASSWORD=postgres "
+                f"-e POSTGRES_DB={package} postgres:16",
+                "a local PostgreSQL matching the default DATABASE_URL",
+            )
+        )
+    if database not in (None, "none") and not minimal:
+        steps.append((f"{uv} run alembic upgrade head", "create the database schema"))
+    if auth not in (None, "none"):
+        steps.append((f"{uv} run python -m {package} create-user admin", "the first user"))
+    flask = framework_of(answers) == "flask"
+    if answers.get("api_docs") is False:  # no docs pages (issue 9)
+        urls = ["http://127.0.0.1:8000/health"]
+    else:
+        docs = "/openapi/swagger" if minimal and flask else "/docs"
+        urls = [f"http://127.0.0.1:8000{docs} (API docs)"]
+    if auth == "session":
+        urls.append("/login")
+    if answers.get("html_pages"):
+        urls.append("/pages/items" if flask and not minimal else "/ (pages)")
+    steps.append((f"{uv} run python -m {package}", f"run it: {', '.join(urls)}"))
+    if database == "postgres":
+        # The tests never use DATABASE_URL: they create (and drop) a database of their own on the
+        # server that TEST_DATABASE_URL names, so the app's own database stays untouched.
+        test_url = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+        steps.append((f"TEST_DATABASE_URL={test_url} {uv} run pytest", "run the tests (own db)"))
+    else:
+        steps.append((f"{uv} run pytest", "run the tests"))
+    steps.append((f"{uv} run ruff check . && {uv} run mypy", "lint and type-check"))
+    return steps
+
+
+def framework_of(answers: Mapping[str, Any]) -> str:
+    return str(answers.get("framework", "fastapi"))
 
 
 def _display_path(path: Path) -> str:

@@ -6,7 +6,7 @@ it and return None); the CLI turns that into exit code 130 with nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import questionary
@@ -38,6 +38,12 @@ def ask(questions: Iterable[Question], defaults: Mapping[str, Any]) -> dict[str,
     return answers
 
 
+def confirm(message: str) -> bool:
+    """A yes/no question, yes by default (the review before writing)."""
+    answer: bool = questionary.confirm(message, default=True).unsafe_ask()
+    return answer
+
+
 def choose_framework(recommended: str, labels: Mapping[str, str]) -> str:
     """Accept the recommendation (the default) or override it."""
     choices = [
@@ -51,3 +57,12 @@ def choose_framework(recommended: str, labels: Mapping[str, str]) -> str:
         "Which framework should the project use?", choices=choices, default=recommended
     ).unsafe_ask()
     return answer
+
+
+def ask_project_name(check: Callable[[str], str | None]) -> str:
+    """`new` without NAME on a terminal: ask for it, explaining a refused name until one fits."""
+    answer: str = questionary.text(
+        "Project name (e.g. my-service)",
+        validate=lambda text: check(text.strip()) or True,
+    ).unsafe_ask()
+    return answer.strip()

@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 from jinja2 import Environment
 
+from pyapi_scaffold.answers import shorten
 from pyapi_scaffold.errors import UsageError
+from pyapi_scaffold.names import check_answer
 
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
@@ -44,12 +46,21 @@ class Question:
                 return True
             if text in _FALSE:
                 return False
-            raise UsageError(f"{self.key} must be true or false, not {raw!r}")
+            raise UsageError(f"{self.key} must be true or false, not {shorten(raw)}")
+        if self.type == "yaml":
+            return raw  # type: ignore[return-value]  # structured data, e.g. the decision record
         if isinstance(raw, bool | dict | list) or raw is None:
-            raise UsageError(f"{self.key} must be a text value, not {raw!r}")
+            raise UsageError(f"{self.key} must be a text value, not {shorten(raw)}")
+        if isinstance(raw, float) and self.choices and str(raw) not in self.choices:
+            raise UsageError(
+                f"{self.key}: YAML reads {raw} as a number (3.10 becomes 3.1); quote it, "
+                f'e.g. {self.key}: "{self.choices[-1]}" (one of {", ".join(self.choices)})'
+            )
         value = str(raw)
         if self.choices and value not in self.choices:
-            raise UsageError(f"{self.key} must be one of {', '.join(self.choices)}; got {value!r}")
+            raise UsageError(
+                f"{self.key} must be one of {', '.join(self.choices)}; got {shorten(value)}"
+            )
         return value
 
 
@@ -62,7 +73,9 @@ def load_questions(template_root: Path) -> dict[str, Question]:
         if key.startswith("_") or not isinstance(spec, dict):
             continue
         choices = spec.get("choices") or ()
-        values = tuple(str(v) for v in (choices.values() if isinstance(choices, dict) else choices))
+        values = tuple(
+            _choice_value(v) for v in (choices.values() if isinstance(choices, dict) else choices)
+        )
         labels = tuple(str(k) for k in choices) if isinstance(choices, dict) else values
         questions[key] = Question(
             key=key,
@@ -76,13 +89,29 @@ def load_questions(template_root: Path) -> dict[str, Question]:
     return questions
 
 
+def _choice_value(choice: object) -> str:
+    """A choice's value; extended choices (``{value: x, validator: ...}``) can be disabled by
+    their validator, which Copier itself evaluates (in its prompt, and for given answers)."""
+    if isinstance(choice, dict):
+        return str(choice["value"])
+    return str(choice)
+
+
 def coerce_answers(questions: Mapping[str, Question], raw: Mapping[str, object]) -> dict[str, Any]:
     """Validate keys and values given by a person or a script; unknown keys are usage errors."""
     unknown = sorted(set(raw) - set(questions))
     if unknown:
-        keys = ", ".join(map(repr, unknown))
-        raise UsageError(f"unknown answer key {keys}; valid keys: {', '.join(questions)}")
-    return {key: questions[key].coerce(value) for key, value in raw.items()}
+        keys = ", ".join(shorten(k, 30) for k in unknown[:3])
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise UsageError(
+            f"unknown answer key {keys}{more}; see `pyapi-scaffold new --help` and the README"
+        )
+    coerced = {key: questions[key].coerce(value) for key, value in raw.items()}
+    for key, value in coerced.items():
+        problem = check_answer(key, value)
+        if problem:
+            raise UsageError(problem)
+    return coerced
 
 
 def resolved_defaults(

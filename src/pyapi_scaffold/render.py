@@ -3,6 +3,11 @@
 Copier's public API (`run_copy`) renders; its errors are translated here into the CLI's two kinds:
 bad answers (Copier raises a plain ValueError naming the question) become usage errors, anything
 else Copier reports becomes a failure. Copier's own warnings are not shown to users.
+
+Copier clones the template into temporary folders; an interruption at the wrong moment (between
+its `mkdtemp` and registering the clean-up) would leave them behind. So every Copier call runs
+with a private temporary folder of ours that is removed afterwards, whatever happened, and a
+later run sweeps those of processes that were killed outright.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from copier import run_copy
 from copier.errors import CopierAnswersInterrupt, CopierError, CopierWarning
 
 from pyapi_scaffold.errors import ScaffoldError, UsageError
+from pyapi_scaffold.scratch import private_tempdir
 from pyapi_scaffold.template_source import TemplateSource
 
 
@@ -33,7 +39,7 @@ def render_project(
     from ``user_defaults``); without it every such question takes its default.
     """
     try:
-        with warnings.catch_warnings():
+        with private_tempdir(), warnings.catch_warnings():
             warnings.simplefilter("ignore", CopierWarning)
             run_copy(
                 source.src_path,
@@ -79,7 +85,7 @@ def update_project(
     from copier import run_update  # noqa: PLC0415 - lazy: keeps --help fast
 
     try:
-        with warnings.catch_warnings():
+        with private_tempdir(), warnings.catch_warnings():
             warnings.simplefilter("ignore", CopierWarning)
             run_update(
                 str(project),

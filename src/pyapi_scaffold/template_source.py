@@ -171,9 +171,13 @@ def _is_source_checkout(templates: Path) -> bool:
 
 
 def template_source(
-    version: str | None = None, history: th.History | None = None
+    version: str | None = None, history: th.History | None = None, *, dry_run: bool = False
 ) -> TemplateSource:
-    """The source `new` (and `update`) render from: the released version when there is one."""
+    """The source `new` (and `update`) render from: the released version when there is one.
+
+    A dry run renders straight from the shipped bundle (Copier accepts a git bundle as a source),
+    so it writes nothing, not even `~/.pyapi-scaffold`.
+    """
     overridden = history is not None or HISTORY_ENV in os.environ
     history = history or shipped_history()
     version = version or tool_version()
@@ -189,6 +193,8 @@ def template_source(
         and not _dev_checkout_matches(version, history, templates)
     ):
         return plain
+    if dry_run:
+        return TemplateSource(str(history.bundle), th.tag_for(version), version=version)
     try:
         ensure_local_repo(history)
     except th.HistoryError as err:

@@ -1,17 +1,21 @@
-"""Every FastAPI option combination, rendered and checked with its own tools, served and fuzzed.
+"""FastAPI option combinations, rendered and checked with its own tools, served and fuzzed.
 
-For each combination of database x auth x websockets x html_pages:
+An all-pairs covering set of database x auth x websockets x html_pages x api_docs x concurrency
+(every value of each option meets every value of every other one; tests/support/pairwise.py).
+Every combination also gets the fast checks of test_fast_matrix.py. For each one here:
   - inside the generated project: `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict),
-    `pytest` (postgres variants against a fresh database on the real PostgreSQL server);
+    `pytest` (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the
+    project's tests create and drop a database of their own);
   - its production command (`uv run python -m <pkg>`) serves /health, /health/ready, /docs, /redoc
     (docs with no external host), after `alembic upgrade head` and, with auth, `create-user`;
+  - hostile input (oversize, malformed and NUL-laden bodies, huge query strings) gets 4xx answers
+    in the error shape, with small bodies and no traceback in the server log;
   - schemathesis fuzzes the running service from its own OpenAPI schema (bounded in time):
     no 5xx, responses conform to the schema and to their declared content type.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -20,9 +24,12 @@ import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.support.bad_input import assert_bad_input_is_refused
+from tests.support.pairwise import all_pairs
 from tests.support.projects import (
     check_project,
     http_get,
@@ -36,6 +43,7 @@ from tests.support.rooms import assert_room_round_trip
 DATABASES = ("none", "sqlite", "postgres")
 AUTHS = ("none", "jwt")
 BOOLS = (False, True)
+CONCURRENCY = ("low", "moderate", "high")
 
 # Fuzzing budget per combination. Fuzzing and stateful phases repeat until --max-time is spent.
 FUZZ_SECONDS = int(os.environ.get("PYAPI_FUZZ_SECONDS", "5"))
@@ -54,28 +62,29 @@ PROJECT_ENV = {"PYTHONDONTWRITEBYTECODE": ""}
 _ASSET_REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 
 
-def _combination_id(database: str, auth: str, websockets: bool, html_pages: bool) -> str:
-    return f"db-{database}-auth-{auth}{'-ws' if websockets else ''}{'-html' if html_pages else ''}"
+def _combination_id(combo: dict[str, Any]) -> str:
+    flags = "".join(
+        f"-{name}"
+        for name, on in (("ws", combo["websockets"]), ("html", combo["html_pages"]))
+        if on
+    )
+    docs = "" if combo["api_docs"] else "-nodocs"
+    return f"db-{combo['database']}-auth-{combo['auth']}{flags}{docs}-{combo['concurrency']}"
 
 
 def _params() -> list[pytest.ParameterSet]:
     params = []
-    for database, auth, websockets, html_pages in itertools.product(DATABASES, AUTHS, BOOLS, BOOLS):
+    factors = {
+        "database": DATABASES, "auth": AUTHS, "websockets": BOOLS, "html_pages": BOOLS,
+        "api_docs": BOOLS, "concurrency": CONCURRENCY,
+    }  # fmt: skip
+    for combo in all_pairs(factors):
         marks = [pytest.mark.slow, pytest.mark.matrix]
-        if database == "postgres":
+        if combo["database"] == "postgres":
             marks.append(pytest.mark.postgres)
-        if websockets:
+        if combo["websockets"]:
             marks.append(pytest.mark.redis)
-        params.append(
-            pytest.param(
-                database,
-                auth,
-                websockets,
-                html_pages,
-                marks=marks,
-                id=_combination_id(database, auth, websockets, html_pages),
-            )
-        )
+        params.append(pytest.param(*combo.values(), marks=marks, id=_combination_id(combo)))
     return params
 
 
@@ -152,12 +161,16 @@ def _fuzz(project: Path, base: str, auth: str) -> None:
     assert proc.returncode == 0, f"schemathesis found problems:\n{proc.stdout[-8000:]}{proc.stderr}"
 
 
-@pytest.mark.parametrize(("database", "auth", "websockets", "html_pages"), _params())
+@pytest.mark.parametrize(
+    ("database", "auth", "websockets", "html_pages", "api_docs", "concurrency"), _params()
+)
 def test_fastapi_combination(
     database: str,
     auth: str,
     websockets: bool,
     html_pages: bool,
+    api_docs: bool,
+    concurrency: str,
     tmp_path: Path,
     mypy_cache: Path,
     request: pytest.FixtureRequest,
@@ -169,14 +182,17 @@ def test_fastapi_combination(
         auth=auth,
         websockets=websockets,
         html_pages=html_pages,
+        api_docs=api_docs,
+        concurrency=concurrency,
     )
     database_url = _database_url(database, project, request)
 
     # 1. The project's own checks, as its README documents them.
     check_env = {**PROJECT_ENV, "MYPY_CACHE_DIR": str(mypy_cache)}
     if database == "postgres":
+        # The project's tests create (and drop) their own database on this server.
         assert database_url is not None
-        check_env["DATABASE_URL"] = database_url
+        check_env["TEST_DATABASE_URL"] = database_url
     if websockets:
         # The project's own cross-process room tests run against the shared Redis.
         check_env["TEST_REDIS_URL"] = request.getfixturevalue("redis_url")
@@ -184,14 +200,21 @@ def test_fastapi_combination(
 
     # 2. Its production command, configured as in production.
     serve_env = {**PROJECT_ENV, "APP_ENV": "production", "LOG_LEVEL": "WARNING"}
+    if websockets:
+        # Production refuses in-process rooms with several workers: the rooms go through Redis.
+        serve_env["REDIS_URL"] = check_env["TEST_REDIS_URL"]
     if database_url is not None:
         serve_env["DATABASE_URL"] = database_url
         run(project, "uv", "run", "alembic", "upgrade", "head", env=serve_env).check()
     package = "demo"
     if auth == "jwt":
-        refused = run(project, "uv", "run", "python", "-m", package, env=serve_env, timeout=60)
-        assert refused.returncode != 0, refused.output
-        assert "SECRET_KEY" in refused.output, refused.output
+        # Production refuses a weak secret in one line, without a traceback.
+        for weak in ("", "short", "change-me-to-a-long-random-value"):
+            weak_env = {**serve_env, "SECRET_KEY": weak}
+            refused = run(project, "uv", "run", "python", "-m", package, env=weak_env, timeout=60)
+            assert refused.returncode != 0, refused.output
+            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+            assert len(refused.output.strip().splitlines()) == 1, refused.output
         serve_env["SECRET_KEY"] = SECRET
         if database == "none":
             serve_env |= {"ADMIN_USERNAME": USERNAME, "ADMIN_PASSWORD": PASSWORD}
@@ -202,16 +225,19 @@ def test_fastapi_combination(
                 env=serve_env, input=PASSWORD + "\n", timeout=120,
             ).check()  # fmt: skip
 
-    if websockets:
-        serve_env["REDIS_URL"] = check_env["TEST_REDIS_URL"]
     with serving(project, env=serve_env) as base:
         health = http_get(base + "/health")
         assert health.status == 200 and json.loads(health.body) == {"status": "ok"}
         assert health.headers.get("x-request-id")
         assert health.headers.get("x-content-type-options") == "nosniff"
+        headers = {name.lower(): value for name, value in health.headers.items()}
+        assert headers.get("strict-transport-security", "").startswith("max-age=")
         ready = http_get(base + "/health/ready")
         assert ready.status == 200, ready.body
-        _assert_docs_are_self_hosted(base)
+        if api_docs:
+            _assert_docs_are_self_hosted(base)
+        else:
+            assert http_get(base + "/docs").status == 404
         if html_pages:
             page = http_get(base + "/")
             assert page.status == 200 and "<html" in page.body
@@ -222,7 +248,10 @@ def test_fastapi_combination(
             token = _token(base) if auth == "jwt" else None
             assert_room_round_trip(base, subprotocols=["bearer", token] if token else None)
 
-        # 3. Property-based fuzzing from the service's own schema.
+        # 3. Hostile input against the real server: 4xx, small bodies, no traceback logged.
+        assert_bad_input_is_refused(base, project / ".server.log")
+
+        # 4. Property-based fuzzing from the service's own schema.
         _fuzz(project, base, auth)
 
 

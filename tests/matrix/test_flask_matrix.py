@@ -1,10 +1,17 @@
-"""Every offered Flask combination (database x auth x html_pages x websockets), generated and then
-driven with its OWN tools and commands:
+"""Flask option combinations, generated and then driven with its OWN tools and commands.
+
+An all-pairs covering set of the offered combinations of database x auth x html_pages x websockets
+x api_docs x concurrency (every value of each option meets every value of every other one;
+tests/support/pairwise.py). Every combination also gets the fast checks of test_fast_matrix.py.
+For each one here:
 
 - `uv sync`, `ruff check`, `ruff format --check`, `mypy` (strict) and `pytest` inside the project
-  (postgres variants against a fresh database on the real PostgreSQL server);
+  (postgres variants: TEST_DATABASE_URL names the real PostgreSQL server, where the project's tests
+  create and drop a database of their own);
 - the documented production command (`uv run python -m demo`, after `python -m demo migrate`)
   serves /health, /health/ready, /docs, /redoc (no CDN), the pages, and the WebSocket endpoint;
+- hostile input (oversize, malformed and NUL-laden bodies, huge query strings) gets 4xx answers in
+  the error shape, with small bodies and no traceback in the server log;
 - schemathesis fuzzes the running server from its own OpenAPI schema: no 5xx, and every response
   conforms to the schema (bounded: a few examples per operation and a time budget).
 
@@ -29,6 +36,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.bad_input import assert_bad_input_is_refused
+from tests.support.pairwise import all_pairs
 from tests.support.projects import check_project, http_get, project_env, render, run, serving
 from tests.support.rooms import assert_room_round_trip
 
@@ -48,13 +57,17 @@ def offered(auth: str, html_pages: bool) -> bool:
     return True
 
 
+FACTORS = {
+    "database": DATABASES,
+    "auth": AUTHS,
+    "html_pages": (False, True),
+    "websockets": (False, True),
+    "api_docs": (True, False),
+    "concurrency": ("low", "moderate", "high"),
+}
 COMBINATIONS = [
-    (database, auth, html_pages, websockets)
-    for database in DATABASES
-    for auth in AUTHS
-    for html_pages in (False, True)
-    for websockets in (False, True)
-    if offered(auth, html_pages)
+    tuple(combo.values())
+    for combo in all_pairs(FACTORS, lambda c: offered(c["auth"], c["html_pages"]))
 ]
 
 SECRET_KEY = "matrix-secret-key-that-is-long-enough-0123456789"
@@ -69,14 +82,25 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECAS
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-def _param(database: str, auth: str, html_pages: bool, websockets: bool) -> Any:
+def _param(
+    database: str, auth: str, html_pages: bool, websockets: bool, api_docs: bool, concurrency: str
+) -> Any:
     marks = [pytest.mark.postgres] if database == "postgres" else []
     if websockets:
         marks.append(pytest.mark.redis)
     name = "-".join(
-        (database, auth, "html" if html_pages else "nohtml", "ws" if websockets else "nows")
+        (
+            database,
+            auth,
+            "html" if html_pages else "nohtml",
+            "ws" if websockets else "nows",
+            "docs" if api_docs else "nodocs",
+            concurrency,
+        )
     )
-    return pytest.param(database, auth, html_pages, websockets, id=name, marks=marks)
+    return pytest.param(
+        database, auth, html_pages, websockets, api_docs, concurrency, id=name, marks=marks
+    )
 
 
 @pytest.fixture(scope="session")
@@ -156,20 +180,26 @@ def _session_cookie_value(base: str) -> str:
     return session
 
 
-def _check_served(base: str, html_pages: bool) -> None:
+def _check_served(base: str, html_pages: bool, api_docs: bool = True) -> None:
     health = http_get(base + "/health")
     assert (health.status, json.loads(health.body)) == (200, {"status": "ok"})
+    headers = {name.lower(): value for name, value in health.headers.items()}
+    assert headers.get("strict-transport-security", "").startswith("max-age=")
     ready = http_get(base + "/health/ready")
     assert ready.status == 200, ready.body
     schema = json.loads(http_get(base + "/openapi.json").body)
     assert schema["openapi"].startswith("3.1")
     for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
         page = http_get(base + path)
+        if not api_docs:  # issue 9: no docs pages, the schema above stays
+            assert page.status == 404, path
+            continue
         assert page.status == 200, path
         assert marker in page.body.lower()
         assert not EXTERNAL.search(COMMENT.sub("", page.body)), f"{path} references another host"
-    assert http_get(base + "/swagger/js/swagger-ui-bundle.js").status == 200
-    assert http_get(base + "/redoc/js/redoc.standalone.js").status == 200
+    if api_docs:
+        assert http_get(base + "/swagger/js/swagger-ui-bundle.js").status == 200
+        assert http_get(base + "/redoc/js/redoc.standalone.js").status == 200
     if html_pages:
         page = http_get(base + "/pages/items")
         assert page.status == 200
@@ -222,7 +252,8 @@ def _fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
 @pytest.mark.slow
 @pytest.mark.matrix
 @pytest.mark.parametrize(
-    ("database", "auth", "html_pages", "websockets"), [_param(*combo) for combo in COMBINATIONS]
+    ("database", "auth", "html_pages", "websockets", "api_docs", "concurrency"),
+    [_param(*combo) for combo in COMBINATIONS],
 )
 def test_flask_combination(
     tmp_path: Path,
@@ -232,6 +263,8 @@ def test_flask_combination(
     auth: str,
     html_pages: bool,
     websockets: bool,
+    api_docs: bool,
+    concurrency: str,
 ) -> None:
     project = render(
         tmp_path,
@@ -240,6 +273,8 @@ def test_flask_combination(
         auth=auth,
         html_pages=html_pages,
         websockets=websockets,
+        api_docs=api_docs,
+        concurrency=concurrency,
         docker=False,
         kubernetes=False,
         ci="none",
@@ -247,29 +282,40 @@ def test_flask_combination(
     # Let each project's first Python process write bytecode for the next ones (this machine sets
     # PYTHONDONTWRITEBYTECODE, which makes every `uv run` recompile Flask, SQLAlchemy, ...).
     env = {"MYPY_CACHE_DIR": mypy_cache, "PYTHONDONTWRITEBYTECODE": ""}
+    server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
     if database == "postgres":
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_url")
+        # The project's tests create (and drop) their own database on this server; the served
+        # app uses the fresh database itself.
+        env["TEST_DATABASE_URL"] = url
+        server_env["DATABASE_URL"] = url
     if websockets:
         # The project's own cross-process room tests, and its broker when served below.
         env["TEST_REDIS_URL"] = request.getfixturevalue("redis_url")
+        # Two workers: production refuses in-process rooms, so the rooms go through Redis.
+        server_env["REDIS_URL"] = env["TEST_REDIS_URL"]
 
-    # The project's own checks; its tests apply the migrations to DATABASE_URL (or a temp file).
+    # The project's own checks; its tests migrate a database of their own.
     check_project(project, env=env)
 
     # Production: migrate, create the first user, start the documented command, then probe it.
-    # (On postgres this is the database the tests used: they empty their tables, so `migrate`
-    # finds the schema at head; on sqlite it creates ./app.db as a new user would.)
-    server_env = {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "WEB_CONCURRENCY": "2"}
-    if websockets:
-        # Two workers: production refuses in-process rooms, so the rooms go through Redis.
-        server_env["REDIS_URL"] = env["TEST_REDIS_URL"]
+    # (On sqlite `migrate` creates ./app.db as a new user would.)
+    if auth != "none" or html_pages:
+        # Production refuses a weak secret in one line, without a traceback.
+        for weak in ("", "short", "dev-only-insecure-secret-key-change-me-please"):
+            weak_env = {**server_env, "SECRET_KEY": weak}
+            refused = run(project, "uv", "run", "python", "-m", "demo", env=weak_env, timeout=60)
+            assert refused.returncode != 0, refused.output
+            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+            assert len(refused.output.strip().splitlines()) == 1, refused.output
     if database != "none":
         run(project, "uv", "run", "python", "-m", "demo", "migrate", env=server_env).check()
     if auth != "none":
         server_env.update(_first_user(project, server_env, database))
 
     with serving(project, env=server_env) as base:
-        _check_served(base, html_pages)
+        _check_served(base, html_pages, api_docs)
+        assert_bad_input_is_refused(base, project / ".server.log")
         credentials = None
         room_access: dict[str, Any] = {}
         if auth == "jwt":

@@ -1,10 +1,12 @@
-"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware): request id, headers, access log."""
+"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware): request id, headers, access log, and
+the request body size limit."""
 
 import logging
 import re
 import secrets
 import time
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logging_config import request_id_var
@@ -23,12 +25,15 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
 )
+# Sent in production only: browsers then refuse plain HTTP to this host for two years.
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 # Pre-encoded once: this runs on every response.
 _RAW_SECURITY_HEADERS = [
     (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS
 ]
 _RAW_CSP_NAME = b"content-security-policy"
 _RAW_CSP = (_RAW_CSP_NAME, DEFAULT_CSP.encode())
+_RAW_HSTS = (HSTS[0].lower().encode(), HSTS[1].encode())
 _RAW_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
 _SERVER_ERROR_BODY = b'{"detail":"Internal Server Error"}'
 _SERVER_ERROR_HEADERS = [
@@ -44,9 +49,10 @@ class RequestContextMiddleware:
     error shape (`{"detail": "Internal Server Error"}`, status 500) and the usual headers.
     """
 
-    def __init__(self, app: ASGIApp, *, access_log: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = False, hsts: bool = False) -> None:
         self.app = app
         self.access_log = access_log
+        self.security_headers = [*_RAW_SECURITY_HEADERS, *([_RAW_HSTS] if hsts else [])]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -72,7 +78,7 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", ()))
                 has_csp = any(name.lower() == _RAW_CSP_NAME for name, _ in headers)
                 headers.append((_RAW_REQUEST_ID_NAME, raw_id))
-                headers.extend(_RAW_SECURITY_HEADERS)
+                headers.extend(self.security_headers)
                 if not has_csp:
                     headers.append(_RAW_CSP)
                 message["headers"] = headers
@@ -104,3 +110,73 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+
+
+BODY_TOO_LARGE = b'{"detail":"Request body too large"}'
+_BODY_TOO_LARGE_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(BODY_TOO_LARGE)).encode()),
+    (b"connection", b"close"),
+]
+
+
+class BodyTooLargeError(HTTPException):
+    """Raised while a body is being read once it passes the limit: FastAPI answers it like any
+    HTTPException, in the API's error shape."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Request body too large")
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 to request bodies over `max_body_size` bytes, without reading them.
+
+    A declared Content-Length over the limit is refused before the app runs; a body sent without
+    one (chunked) is counted as the app reads it and refused once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > self.max_body_size:
+                    await self._refuse(send)
+                    return
+                break
+
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_size:
+                    raise BodyTooLargeError
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLargeError:
+            if started:
+                raise
+            await self._refuse(send)
+
+    @staticmethod
+    async def _refuse(send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": 413, "headers": _BODY_TOO_LARGE_HEADERS}
+        )
+        await send({"type": "http.response.body", "body": BODY_TOO_LARGE})

@@ -1,0 +1,95 @@
+"""The minimal shape (issue 9): updatable like every project; a shape switch is refused cleanly."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from .support.projects import run, uv_sync
+from .test_update import NEW, as_version, commit_all, env, generate, git, scaffold, versions  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("env")]
+
+
+def test_a_minimal_project_grows_by_update_and_keeps_edits(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    project = generate(tmp_path, capsys, "flask", "--purpose", "learning", "-d", "database=none")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["shape"] == "minimal"
+    app = project / "src" / "demo" / "app.py"
+    app.write_text(app.read_text() + "\n# ours: keep me\n")
+    commit_all(project, "our edit")
+
+    as_version(monkeypatch, NEW)
+    result = scaffold(
+        capsys, "update", str(project), "-d", "html_pages=true", "-d", "database=sqlite"
+    )
+    assert result.code == 0, result.err
+    assert (project / "src" / "demo" / "templates" / "index.html").is_file()
+    text = app.read_text()
+    assert "# ours: keep me" in text and "sqlite3" in text
+    assert not git(project, "diff", "--name-only", "--diff-filter=U").strip()
+    uv_sync(project)
+    run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider").check()
+
+
+@pytest.mark.parametrize(
+    ("framework", "initial", "change", "message"),
+    [
+        ("fastapi", ("--purpose", "prototype"), ("purpose=api",), "to the service shape"),
+        ("flask", ("--purpose", "learning"), ("shape=service",), "to the service shape"),
+        ("fastapi", ("--purpose", "api"), ("purpose=learning",), "to the minimal shape"),
+        ("flask", ("--purpose", "learning"), ("websockets=true",), "has no WebSockets"),
+    ],
+)
+def test_a_shape_switch_is_refused_in_one_line_and_touches_nothing(
+    tmp_path, capsys, monkeypatch, framework, initial, change, message
+) -> None:  # type: ignore[no-untyped-def]
+    project = generate(tmp_path, capsys, framework, *initial, "-d", "database=none")
+    head = git(project, "rev-parse", "HEAD")
+    as_version(monkeypatch, NEW)
+    args = [arg for pair in change for arg in ("-d", pair)]
+    result = scaffold(capsys, "update", str(project), *args)
+    assert result.code == 2
+    assert message in result.err and result.err.count("\n") == 1, result.err
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == head
+
+
+def test_the_escape_hatch_keeps_the_shape(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    project = generate(tmp_path, capsys, "fastapi", "--purpose", "prototype", "-d", "database=none")
+    as_version(monkeypatch, NEW)
+    result = scaffold(capsys, "update", str(project), "-d", "purpose=api", "-d", "shape=minimal")
+    assert result.code == 0, result.err
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["purpose"], answers["shape"]) == ("api", "minimal")
+    assert (
+        "| what we are building (`purpose`) | api |"
+        in (project / "docs" / "decisions" / "0001-framework.md").read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    ("initial", "change", "html_pages"),
+    [
+        ((), ("purpose=web-app",), True),  # derived default: follows the new purpose
+        (
+            ("--purpose", "web-app", "--no-html-pages"),
+            ("purpose=internal-tool",),
+            False,
+        ),  # explicit
+        (("--purpose", "api"), ("purpose=web-app", "html_pages=false"), False),  # given now
+    ],
+)
+def test_a_changed_purpose_brings_what_it_implies_unless_chosen(
+    tmp_path, capsys, monkeypatch, initial, change, html_pages
+) -> None:  # type: ignore[no-untyped-def]
+    project = generate(tmp_path, capsys, "fastapi", *initial)
+    as_version(monkeypatch, NEW)
+    args = [arg for pair in change for arg in ("-d", pair)]
+    result = scaffold(capsys, "update", str(project), *args)
+    assert result.code == 0, result.err
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["html_pages"] is html_pages
+    assert (project / "src" / "demo" / "templates" / "index.html").is_file() is html_pages
+    if html_pages:
+        assert "answer html_pages:" in result.out  # the summary says what followed
