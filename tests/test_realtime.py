@@ -36,7 +36,13 @@ from tests.support.projects import free_port, http_get, render, run, serving, uv
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 FRAMEWORKS = ("fastapi", "flask")
-PRODUCTION = {"APP_ENV": "production", "LOG_LEVEL": "INFO", "PYTHONDONTWRITEBYTECODE": ""}
+# One worker unless a test says otherwise: the project's default follows its `concurrency`.
+PRODUCTION = {
+    "APP_ENV": "production",
+    "LOG_LEVEL": "INFO",
+    "PYTHONDONTWRITEBYTECODE": "",
+    "WEB_CONCURRENCY": "1",
+}
 
 
 @pytest.fixture(scope="module", params=FRAMEWORKS)
@@ -47,6 +53,12 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     parent = tmp_path_factory.mktemp(request.param)
     path = render(parent, project_name=name, framework=request.param, websockets=True)
     uv_sync(path)
+    # Its SQLite database at the latest migration, as readiness requires (all servers share it).
+    if request.param == "fastapi":
+        run(path, "uv", "run", "alembic", "upgrade", "head").check()
+    else:
+        package = name.replace("-", "_")
+        run(path, "uv", "run", "python", "-m", package, "migrate").check()
     return path
 
 
