@@ -42,3 +42,22 @@ def postgres_url() -> Iterator[str]:
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         _psql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+REDIS_ENV = "PYAPI_TEST_REDIS_URL"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis server that `.ci/run` starts (scripts/redis-test-server).
+
+    Shared by every test: pub/sub channels ignore the database number, so tests keep apart by
+    channel names (each generated project's channels carry its package name).
+    Under CI a missing server is a failure, never a skip.
+    """
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{REDIS_ENV} is not set: .ci/run must start Redis before the tests")
+        pytest.skip(f"no Redis: set {REDIS_ENV} (bash .ci/run starts one)")
+    return url

@@ -43,10 +43,12 @@ FRAMEWORKS = ("fastapi", "flask")
 
 # Each combination changes what the deployment files contain.
 COMBINATIONS: dict[str, dict[str, Any]] = {
-    # Everything, PostgreSQL, JWT auth (Secret with two keys), GitHub Actions.
+    # Everything, PostgreSQL, JWT auth, WebSocket rooms (Secret with three keys, a Redis service),
+    # GitHub Actions.
     "postgres-github": {
         "database": "postgres",
         "auth": "jwt",
+        "websockets": True,
         "docker": True,
         "compose": True,
         "kubernetes": True,
@@ -365,7 +367,15 @@ def test_compose_file_is_valid(rendered: Any, framework: str, combination: str) 
         assert_scheme_matches_settings(project, answers["package_name"], url)
         assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     else:
-        assert set(services) == {"app"}
+        assert set(services) - {"redis"} == {"app"}
+    if answers["websockets"]:
+        # WebSocket rooms span the workers through Redis; the app waits until it answers.
+        redis = services["redis"]
+        assert "redis-cli" in " ".join(redis["healthcheck"]["test"])
+        assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert app["environment"]["REDIS_URL"].startswith("redis://redis:6379/")
+    else:
+        assert "redis" not in services and "REDIS_URL" not in app["environment"]
 
 
 def needs_secret_key(answers: Mapping[str, Any]) -> bool:
@@ -572,8 +582,9 @@ def check_settings_and_storage(
     assert secret_mount in app["volumeMounts"]
     secret = volumes[mounts["/run/secrets"]]["secret"]
     assert secret["secretName"] == f"{name}-secrets"
-    # Required exactly when the service cannot start without it (database URL, SECRET_KEY).
-    needs = answers["database"] == "postgres" or needs_secret_key(answers)
+    # Required exactly when the service cannot start without it (database URL, SECRET_KEY, and
+    # REDIS_URL for WebSocket rooms across replicas).
+    needs = answers["database"] == "postgres" or needs_secret_key(answers) or answers["websockets"]
     assert secret["optional"] is (not needs)
     assert secret["defaultMode"] == 0o440, "readable by root and the pod's fsGroup only"
     settings = project / "src" / answers["package_name"] / "settings.py"
@@ -638,6 +649,7 @@ def test_readme_deployment_section_matches_the_files(
     assert ("kubectl apply -k k8s/" in text) == answers["kubernetes"]
     if answers["kubernetes"]:
         assert f"kubectl create secret generic {name}-secrets" in text
+        assert ("--from-literal=REDIS_URL=" in text) == answers["websockets"]
         for manifest in (project / "k8s").glob("*.yaml"):
             assert f"`{manifest.name}`" in text
     assert (".github/workflows/ci.yml" in text) == (answers["ci"] == "github")
@@ -814,12 +826,14 @@ def test_image_start_command_serves_health_and_docs(
 
 
 @pytest.mark.postgres
+@pytest.mark.redis
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_compose_service_runs_on_postgresql(
-    framework: str, tmp_path: Path, postgres_url: str
+    framework: str, tmp_path: Path, postgres_url: str, redis_url: str
 ) -> None:
-    """The compose app service's settings (production, auth on, its DATABASE_URL driver) with
-    the database host swapped for the test server: migrate, serve, probe."""
+    """The compose app service's settings (production, auth on, its DATABASE_URL driver, its
+    REDIS_URL) with the database and Redis hosts swapped for the test servers: migrate, serve,
+    probe."""
     project = render(tmp_path, **answers_for(framework, "postgres-github"))
     require_app_code(project)
     proc = subprocess.run(
@@ -838,6 +852,8 @@ def test_compose_service_runs_on_postgresql(
     service_env["DATABASE_URL"] = urlunsplit(
         compose_url._replace(netloc=test_db.netloc, path=test_db.path)
     )
+    assert urlsplit(service_env["REDIS_URL"]).hostname == "redis"
+    service_env["REDIS_URL"] = redis_url
     service_env["SECRET_KEY"] = secrets.token_urlsafe(48)  # what .env provides
     image = build_on_host(project, tmp_path / "app")
     env = {**image.env, **host_env(service_env, image.app)}

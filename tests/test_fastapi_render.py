@@ -57,7 +57,12 @@ DATABASE_FILES = {
 }
 AUTH_FILES = {"src/{pkg}/security.py", "src/{pkg}/routers/auth.py", "tests/test_auth.py"}
 AUTH_DATABASE_FILES = {"migrations/versions/0002_create_users.py"}
-WEBSOCKET_FILES = {"src/{pkg}/routers/ws.py", "tests/test_websockets.py"}
+WEBSOCKET_FILES = {
+    "src/{pkg}/routers/ws.py",
+    "src/{pkg}/realtime.py",
+    "tests/test_websockets.py",
+    "tests/test_redis_rooms.py",
+}
 HTML_FILES = {
     "src/{pkg}/routers/pages.py",
     "src/{pkg}/templates/base.html",

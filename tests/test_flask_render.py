@@ -62,7 +62,13 @@ PAGES_FILES = {
     "tests/test_pages.py",
 }
 SESSION_FILES = {"src/demo/templates/login.html"}
-WS_FILES = {"src/demo/ws.py", "tests/test_websockets.py"}
+WS_FILES = {
+    "src/demo/ws.py",
+    "src/demo/realtime.py",
+    "tests/test_websockets.py",
+    "tests/test_redis_rooms.py",
+    "tests/websocket_clients.py",
+}
 
 
 def files(project: Path) -> set[str]:
@@ -120,6 +126,7 @@ def test_files_follow_the_options(
     assert "flask-openapi3[swagger,redoc]" in deps
     assert ("gunicorn" in deps) == websockets
     assert ("granian" in deps) == (not websockets)
+    assert any(dep.startswith("redis>=") for dep in deps.split()) == websockets
     assert ("psycopg" in deps) == (database == "postgres")
     assert ("sqlalchemy" in deps) == (database != "none")
     assert ("pyjwt" in deps) == (auth == "jwt")

@@ -138,9 +138,14 @@ def check_concurrency(tmp: Path) -> None:
         high_note = "## Sized for high concurrency" in text(fastapi, "README.md")
         assert not high_note  # PostgreSQL already: no advice to move
     # State in process memory keeps one worker whatever the load.
-    for extra in ({"database": "none"}, {"websockets": True}):
-        project = render(tmp / "mem", concurrency="high", framework="flask", **extra)
-        assert "WEB_CONCURRENCY=1\n" in text(project, ".env.example")
+    project = render(tmp / "mem", concurrency="high", framework="flask", database="none")
+    assert "WEB_CONCURRENCY=1\n" in text(project, ".env.example")
+    # WebSocket rooms go through Redis (REDIS_URL), so they do not pin the worker count.
+    project = render(
+        tmp / "ws", concurrency="high", framework="flask", database="sqlite", websockets=True
+    )
+    assert "WEB_CONCURRENCY=4\n" in text(project, ".env.example")
+    assert "REDIS_URL" in text(project, ".env.example")
     sqlite = render(tmp / "sqlite", concurrency="high", framework="fastapi", database="sqlite")
     assert "pyapi-scaffold update -d database=postgres" in text(sqlite, "README.md")
     assert answers(sqlite)["database"] == "sqlite"  # high keeps SQLite as the default

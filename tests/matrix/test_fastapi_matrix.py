@@ -38,6 +38,7 @@ from tests.support.projects import (
     serving,
     uv_sync,
 )
+from tests.support.rooms import assert_room_round_trip
 
 DATABASES = ("none", "sqlite", "postgres")
 AUTHS = ("none", "jwt")
@@ -81,6 +82,8 @@ def _params() -> list[pytest.ParameterSet]:
         marks = [pytest.mark.slow, pytest.mark.matrix]
         if combo["database"] == "postgres":
             marks.append(pytest.mark.postgres)
+        if combo["websockets"]:
+            marks.append(pytest.mark.redis)
         params.append(pytest.param(*combo.values(), marks=marks, id=_combination_id(combo)))
     return params
 
@@ -190,10 +193,16 @@ def test_fastapi_combination(
         # The project's tests create (and drop) their own database on this server.
         assert database_url is not None
         check_env["TEST_DATABASE_URL"] = database_url
+    if websockets:
+        # The project's own cross-process room tests run against the shared Redis.
+        check_env["TEST_REDIS_URL"] = request.getfixturevalue("redis_url")
     check_project(project, env=check_env)
 
     # 2. Its production command, configured as in production.
     serve_env = {**PROJECT_ENV, "APP_ENV": "production", "LOG_LEVEL": "WARNING"}
+    if websockets:
+        # Production refuses in-process rooms with several workers: the rooms go through Redis.
+        serve_env["REDIS_URL"] = check_env["TEST_REDIS_URL"]
     if database_url is not None:
         serve_env["DATABASE_URL"] = database_url
         run(project, "uv", "run", "alembic", "upgrade", "head", env=serve_env).check()
@@ -234,6 +243,10 @@ def test_fastapi_combination(
             assert page.status == 200 and "<html" in page.body
         else:
             assert http_get(base + "/").status == 404
+
+        if websockets:
+            token = _token(base) if auth == "jwt" else None
+            assert_room_round_trip(base, subprotocols=["bearer", token] if token else None)
 
         # 3. Hostile input against the real server: 4xx, small bodies, no traceback logged.
         assert_bad_input_is_refused(base, project / ".server.log")
