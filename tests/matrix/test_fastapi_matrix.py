@@ -161,6 +161,27 @@ def _fuzz(project: Path, base: str, auth: str) -> None:
     assert proc.returncode == 0, f"schemathesis found problems:\n{proc.stdout[-8000:]}{proc.stderr}"
 
 
+def _prepare_jwt(project: Path, database: str, serve_env: dict[str, str]) -> None:
+    """Production refuses a weak secret in one line, without a traceback; then give it a strong
+    one and a user (seeded admin without a database, `create-user` with one)."""
+    package = "demo"
+    for weak in ("", "short", "change-me-to-a-long-random-value"):
+        weak_env = {**serve_env, "SECRET_KEY": weak}
+        refused = run(project, "uv", "run", "python", "-m", package, env=weak_env, timeout=60)
+        assert refused.returncode != 0, refused.output
+        assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
+        assert len(refused.output.strip().splitlines()) == 1, refused.output
+    serve_env["SECRET_KEY"] = SECRET
+    if database == "none":
+        serve_env |= {"ADMIN_USERNAME": USERNAME, "ADMIN_PASSWORD": PASSWORD}
+    else:
+        create_user = ("uv", "run", "python", "-m", package, "create-user", USERNAME)
+        run(
+            project, *create_user, "--password-stdin",
+            env=serve_env, input=PASSWORD + "\n", timeout=120,
+        ).check()  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("database", "auth", "websockets", "html_pages", "api_docs", "concurrency"), _params()
 )
@@ -206,24 +227,8 @@ def test_fastapi_combination(
     if database_url is not None:
         serve_env["DATABASE_URL"] = database_url
         run(project, "uv", "run", "alembic", "upgrade", "head", env=serve_env).check()
-    package = "demo"
     if auth == "jwt":
-        # Production refuses a weak secret in one line, without a traceback.
-        for weak in ("", "short", "change-me-to-a-long-random-value"):
-            weak_env = {**serve_env, "SECRET_KEY": weak}
-            refused = run(project, "uv", "run", "python", "-m", package, env=weak_env, timeout=60)
-            assert refused.returncode != 0, refused.output
-            assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
-            assert len(refused.output.strip().splitlines()) == 1, refused.output
-        serve_env["SECRET_KEY"] = SECRET
-        if database == "none":
-            serve_env |= {"ADMIN_USERNAME": USERNAME, "ADMIN_PASSWORD": PASSWORD}
-        else:
-            create_user = ("uv", "run", "python", "-m", package, "create-user", USERNAME)
-            run(
-                project, *create_user, "--password-stdin",
-                env=serve_env, input=PASSWORD + "\n", timeout=120,
-            ).check()  # fmt: skip
+        _prepare_jwt(project, database, serve_env)
 
     with serving(project, env=serve_env) as base:
         health = http_get(base + "/health")
