@@ -15,6 +15,11 @@ PostgreSQL with JWT auth, on Python 3.11 (the stand-in base is Debian bookworm, 
 - the Kubernetes Deployment agrees with the built image's own config (`podman image inspect`):
   port, user, health path, environment, a writable /tmp for a read-only root.
 
+A third test builds the realtime image (FastAPI + SQLite with WebSocket rooms): production with two
+workers and no broker refuses to start in one line; run as the manifests do with `REDIS_URL` as a
+Secret file (the test Redis), it is healthy and a room carries a message between two connections;
+the generated README's `docker run` example names the broker and starts as written.
+
 Figures (build times, image size, start-to-healthy) are written to
 `<cache>/container-measurements.json` (and printed with `-s`). Containers, volumes and the images
 built here are removed even when a check fails; the stand-in base images stay cached.
@@ -22,10 +27,12 @@ built here are removed even when a check fails; the stand-in base images stay ca
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import time
 from collections.abc import Iterator
@@ -47,6 +54,7 @@ from tests.support.containers import (
     unavailable_reason,
 )
 from tests.support.projects import free_port, http_get, render, run
+from tests.support.rooms import assert_room_round_trip
 
 pytestmark = [pytest.mark.slow, pytest.mark.container]
 
@@ -63,6 +71,8 @@ PROJECTS: dict[str, dict[str, Any]] = {
     "fastapi": {"database": "sqlite"},
     "flask": {"database": "postgres", "auth": "jwt"},
 }
+# The realtime image (issue 11): WebSocket rooms through Redis; its own test below.
+REALTIME: dict[str, Any] = {"database": "sqlite", "websockets": True}
 
 # As Kubernetes and compose run it (docker-compose `read_only`, `tmpfs`, `cap_drop`,
 # `security_opt`; the Deployment's securityContext and its /tmp emptyDir).
@@ -120,6 +130,7 @@ class Built:
     config: dict[str, Any]  # `podman image inspect`: Config (ExposedPorts, Env, User, ...)
     size_mb: float
     measurements: dict[str, float] = field(default_factory=dict)
+    label: str = ""  # key in the measurements file (default: the framework)
 
 
 def record(built: Built, **figures: float) -> None:
@@ -129,11 +140,15 @@ def record(built: Built, **figures: float) -> None:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         data = {}
-    data[built.framework] = {"python": PYTHON, "size_mb": built.size_mb, **built.measurements}
+    data[built.label or built.framework] = {
+        "python": PYTHON,
+        "size_mb": built.size_mb,
+        **built.measurements,
+    }
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def prepare_project(parent: Path, framework: str) -> Path:
+def prepare_project(parent: Path, framework: str, answers: dict[str, Any]) -> Path:
     """The project as a developer has it: a git repository, a local `.env`, a lock file."""
     project = render(
         parent,
@@ -143,7 +158,7 @@ def prepare_project(parent: Path, framework: str) -> Path:
         compose=True,
         kubernetes=True,
         ci="github",
-        **PROJECTS[framework],
+        **answers,
     )
     run(project, "uv", "lock", "--quiet").check()
     shutil.copy(project / ".env.example", project / ".env")
@@ -178,7 +193,9 @@ def built(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Built]:
     framework: str = request.param
-    project = prepare_project(tmp_path_factory.mktemp(f"image-{framework}"), framework)
+    project = prepare_project(
+        tmp_path_factory.mktemp(f"image-{framework}"), framework, PROJECTS[framework]
+    )
     image = f"localhost/pyapi-test-{framework}-{os.getpid()}:latest"
     try:
         # Cold: every layer rebuilt (uv's download cache, a cache mount, stays warm across runs).
@@ -210,6 +227,34 @@ def built(
         # Untagged build stages of earlier runs; not this run's (another worker may be using
         # its own right now: a build takes well under ten minutes).
         podman.run("image", "prune", "--force", "--filter", "until=10m", check=False, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def built_realtime(
+    podman: Podman, stand_ins: StandIns, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    """The FastAPI realtime project's image, built once (layer cache allowed: the framework
+    tests above measure cold builds)."""
+    project = prepare_project(tmp_path_factory.mktemp("image-realtime"), "fastapi", REALTIME)
+    image = f"localhost/pyapi-test-realtime-{os.getpid()}:latest"
+    try:
+        seconds = build(podman, project, image)
+        info = podman.inspect("image", image)
+        result = Built(
+            "fastapi",
+            project,
+            image,
+            {
+                **info["Config"],
+                "Healthcheck": info.get("Healthcheck") or info["Config"]["Healthcheck"],
+            },
+            round(int(info["Size"]) / 1e6, 1),
+            label="fastapi-realtime",
+        )
+        record(result, build_s=round(seconds, 1))
+        yield result
+    finally:
+        podman.run("rmi", "--force", "--ignore", image, check=False, timeout=120)
 
 
 @dataclass
@@ -528,3 +573,92 @@ def check_kubernetes_matches_image(podman: Podman, built: Built, running: Runnin
             "run", "--rm", "--network=none", built.image, "stat", "-c", "%u", "/app/data"
         ).stdout.split()[-1]
         assert image_owner == uid
+
+
+# ---------------------------------------------------------------- the realtime image
+
+
+def test_realtime_image_needs_its_broker(
+    podman: Podman,
+    built_realtime: Built,
+    containers: Containers,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    redis_url: str,
+) -> None:
+    """Issue 15's realtime item: production with several workers and no broker refuses to start
+    in one line; with the broker given as a Secret file, rooms work across connections."""
+    built = built_realtime
+    image_env = dict(item.split("=", 1) for item in built.config["Env"])
+    assert image_env["APP_ENV"] == "production"
+    assert "REDIS_URL" not in image_env, "no broker address baked in"
+
+    # (a) No REDIS_URL, two workers: exits non-zero with one line naming REDIS_URL. The
+    # container's own output through `podman logs` (podman itself writes to stderr too).
+    refused = containers.start(
+        built.image,
+        *configmap_env(built.project),
+        "--env",
+        "WEB_CONCURRENCY=2",
+        name=f"pyapi-test-realtime-refused-{os.getpid()}",
+    )
+    exit_code = podman.run("wait", refused.name, timeout=120).stdout.strip().splitlines()[-1]
+    logs = podman.run("logs", refused.name)
+    output = (logs.stdout + logs.stderr).strip().splitlines()
+    assert exit_code != "0", output
+    assert len(output) == 1 and "REDIS_URL" in output[0], output
+    assert "Traceback" not in output[0]
+    assert len(output[0]) <= 200, output[0]
+    print(f"\nrefusal (exit {exit_code}): {output[0]}")
+
+    # (b) As the manifests run it: the migration, then the service with REDIS_URL as the Secret
+    # file `redis_url` (the test Redis on the host's loopback, 10.0.2.2 from inside).
+    name = f"pyapi-test-realtime-{os.getpid()}"
+    args = runtime_args(built, containers, tmp_path, request, name)
+    docs = k8s_docs(built.project)
+    migrate = docs["Deployment"]["spec"]["template"]["spec"]["initContainers"][0]["command"]
+    one_off(podman, built.image, *args, command=migrate)
+    parts = urlsplit(redis_url)
+    broker = urlunsplit(parts._replace(netloc=f"{HOST_FROM_CONTAINER}:{parts.port}"))
+    gid = int(str(built.config["User"]).partition(":")[2])
+    args += secret_files(tmp_path, {"redis_url": broker}, gid)
+    args += ["--env", "WEB_CONCURRENCY=2"]  # several workers: rooms must cross processes
+
+    start = time.monotonic()
+    running = containers.start(built.image, *args, name=name)
+    wait_healthy(podman, running)
+    record(built, start_to_healthy_s=round(time.monotonic() - start, 2))
+    check = podman.run("healthcheck", "run", running.name, check=False, timeout=60)
+    assert check.returncode == 0, f"HEALTHCHECK: {check.stdout} {check.stderr[-2000:]}"
+    ready = http_get(running.base + "/health/ready")
+    assert ready.status == 200, ready.body  # database and broker
+    # A browser on the service's own origin (same host and port as the Host header).
+    for _ in range(3):  # two workers: the connections may land on either
+        assert_room_round_trip(running.base, headers={"Origin": running.base})
+    logs = podman.run("logs", running.name, check=False)
+    assert "Traceback" not in logs.stdout + logs.stderr, logs.stderr[-3000:]
+
+    # The generated README's `docker run` example: the image's port, and the broker, without
+    # which the image's own defaults (production, two workers) refuse to start. Its settings, on
+    # top of nothing but the image's defaults, start a healthy service (REDIS-HOST: the test
+    # Redis; published on loopback and hardened as above rather than `-p PORT:PORT`).
+    readme = (built.project / "README.md").read_text()
+    (example,) = re.findall(r"^docker run --rm -p .*$", readme, flags=re.MULTILINE)
+    (exposed,) = built.config["ExposedPorts"]
+    port = exposed.partition("/")[0]
+    assert f"-p {port}:{port}" in example, example
+    assert int(image_env["WEB_CONCURRENCY"]) > 1 and "-e REDIS_URL=redis://" in example, example
+    words = shlex.split(example)
+    assert words[-1] == built.project.name, example  # the tag of the README's `docker build`
+    example_env = [
+        arg
+        for flag, value in itertools.pairwise(words)
+        if flag == "-e"
+        for arg in ("--env", re.sub(r"redis://REDIS-HOST:\d+/\d+", broker, value))
+    ]
+    assert example_env == ["--env", f"REDIS_URL={broker}"], example
+    as_documented = containers.start(built.image, *example_env, name=f"{name}-readme")
+    wait_healthy(podman, as_documented)
+    # The Kubernetes Secret the README has you create carries the broker too.
+    assert "--from-literal=REDIS_URL=" in readme
+    assert "named `redis_url` in `/run/secrets`" in readme.replace("\n", " ")
