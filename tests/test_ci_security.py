@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.checkers import check_tool, tool
 from tests.support.projects import REPO_ROOT, TEMPLATES, render
 
 FRAMEWORKS = ("fastapi", "flask")
@@ -79,27 +80,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield get
 
 
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"`{name}` is not installed: pip install -e '.[dev]' installs it")
-    return path
-
-
-def checker(*argv: str, cwd: Path) -> str:
-    proc = subprocess.run(
-        [tool(argv[0]), *argv[1:]],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"`{' '.join(argv)}` in {cwd} exited {proc.returncode}:\n{output}"
-    return output
-
-
 def workflows(project: Path) -> list[Path]:
     return sorted((project / ".github" / "workflows").glob("*.yml"))
 
@@ -110,7 +90,7 @@ def workflows(project: Path) -> list[Path]:
 def zizmor_clean(paths: list[Path], cwd: Path) -> None:
     """0 findings with the strictest persona; every suppression carries its reason inline."""
     rel = [str(p.relative_to(cwd)) for p in paths]
-    output = checker("zizmor", "--offline", "--persona=auditor", "--no-progress", *rel, cwd=cwd)
+    output = check_tool("zizmor", "--offline", "--persona=auditor", "--no-progress", *rel, cwd=cwd)
     assert "No findings to report" in output, output
     for path in paths:
         lines = path.read_text().splitlines()
@@ -129,15 +109,15 @@ def test_github_workflows_pass_zizmor_and_actionlint(
     assert [p.name for p in files] == ["ci.yml", "template-update.yml"]
     zizmor_clean(files, root)
     tool("shellcheck")  # actionlint runs it on every `run:` script when it is installed
-    checker("actionlint", *(str(p.relative_to(root)) for p in files), cwd=root)
-    checker(
+    check_tool("actionlint", *(str(p.relative_to(root)) for p in files), cwd=root)
+    check_tool(
         "check-jsonschema",
         "--builtin-schema",
         "vendor.github-workflows",
         *map(str, files),
         cwd=root,
     )
-    checker(
+    check_tool(
         "check-jsonschema",
         "--builtin-schema",
         "vendor.dependabot",
@@ -149,7 +129,7 @@ def test_github_workflows_pass_zizmor_and_actionlint(
 @pytest.mark.parametrize(("framework", "name"), params("gitlab"))
 def test_gitlab_files_are_valid(project: Any, framework: str, name: str) -> None:
     root = project(framework, name)
-    checker(
+    check_tool(
         "check-jsonschema",
         "--builtin-schema",
         "vendor.gitlab-ci",
@@ -158,7 +138,7 @@ def test_gitlab_files_are_valid(project: Any, framework: str, name: str) -> None
         ".gitlab-ci.yml",
         cwd=root,
     )
-    checker(
+    check_tool(
         "check-jsonschema", "--builtin-schema", "vendor.renovate", ".gitlab/renovate.json", cwd=root
     )
     assert not (root / ".github").exists()
@@ -449,15 +429,15 @@ def test_update_sources_are_documented(project: Any, framework: str, name: str) 
 def test_release_workflow_passes_the_same_checkers() -> None:
     zizmor_clean([RELEASE], REPO_ROOT)
     tool("shellcheck")
-    checker("actionlint", str(RELEASE.relative_to(REPO_ROOT)), cwd=REPO_ROOT)
-    checker(
+    check_tool("actionlint", str(RELEASE.relative_to(REPO_ROOT)), cwd=REPO_ROOT)
+    check_tool(
         "check-jsonschema",
         "--builtin-schema",
         "vendor.github-workflows",
         str(RELEASE),
         cwd=REPO_ROOT,
     )
-    checker(
+    check_tool(
         "check-jsonschema",
         "--builtin-schema",
         "vendor.dependabot",

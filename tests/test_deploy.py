@@ -35,6 +35,7 @@ import jinja2
 import pytest
 import yaml
 
+from tests.support.checkers import check_tool, tool
 from tests.support.projects import TEMPLATES, http_get, render, run, serving
 
 pytestmark = pytest.mark.slow
@@ -121,27 +122,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         return _CACHE[key]
 
     yield get
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"`{name}` is not installed: pip install -e '.[dev]' installs the validators")
-    return path
-
-
-def check_tool(*argv: str, cwd: Path) -> str:
-    proc = subprocess.run(
-        [tool(argv[0]), *argv[1:]],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"`{' '.join(argv)}` in {cwd} exited {proc.returncode}:\n{output}"
-    return output
 
 
 def slug(project_name: str) -> str:
