@@ -33,7 +33,7 @@ import pytest
 import yaml
 
 from tests.support.checkers import check_tool, tool
-from tests.support.projects import REPO_ROOT, TEMPLATES, render
+from tests.support.projects import REPO_ROOT, TEMPLATES, render_once
 
 FRAMEWORKS = ("fastapi", "flask")
 # Every CI option set that changes what the CI files contain.
@@ -63,19 +63,12 @@ def params(ci: str | None = None) -> list[Any]:
     ]
 
 
-_CACHE: dict[tuple[str, str], Path] = {}
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Render each (framework, option set) once per worker; tests must not modify the result."""
 
     def get(framework: str, name: str) -> Path:
-        key = (framework, name)
-        if key not in _CACHE:
-            parent = tmp_path_factory.mktemp(f"{framework}-{name}")
-            _CACHE[key] = render(parent, framework=framework, **OPTION_SETS[name])
-        return _CACHE[key]
+        return render_once(tmp_path_factory, framework, f"ci-{name}", OPTION_SETS[name])
 
     yield get
 

@@ -36,7 +36,7 @@ import pytest
 import yaml
 
 from tests.support.checkers import check_tool, tool
-from tests.support.projects import TEMPLATES, http_get, render, run, serving
+from tests.support.projects import TEMPLATES, http_get, render, render_once, run, serving
 
 pytestmark = pytest.mark.slow
 
@@ -107,19 +107,14 @@ def answers_for(framework: str, combination: str) -> dict[str, Any]:
     return {"framework": framework, **COMBINATIONS[combination]}
 
 
-_CACHE: dict[tuple[str, str], Path] = {}
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Render each (framework, combination) once per worker; tests must not modify the result."""
 
     def get(framework: str, combination: str) -> Path:
-        key = (framework, combination)
-        if key not in _CACHE:
-            parent = tmp_path_factory.mktemp(f"{framework}-{combination}")
-            _CACHE[key] = render(parent, **answers_for(framework, combination))
-        return _CACHE[key]
+        return render_once(
+            tmp_path_factory, framework, f"deploy-{combination}", COMBINATIONS[combination]
+        )
 
     yield get
 

@@ -48,6 +48,22 @@ def render(parent: Path, **answers: Any) -> Path:
     return dest
 
 
+_RENDERED: dict[tuple[str, str], Path] = {}
+
+
+def render_once(factory: Any, framework: str, name: str, answers: Mapping[str, Any]) -> Path:
+    """Render (framework, option-set name) once per worker process and reuse it.
+
+    For layers that only read rendered files (deployment and CI checks): callers must not modify
+    the result. `factory` is pytest's ``tmp_path_factory``.
+    """
+    key = (framework, name)
+    if key not in _RENDERED:
+        parent = factory.mktemp(f"{framework}-{name}")
+        _RENDERED[key] = render(parent, **{**answers, "framework": framework})
+    return _RENDERED[key]
+
+
 # CI expression syntax that legitimately survives rendering: GitHub's `${{ ... }}`.
 _CI_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 _JINJA_MARKERS = ("{{", "{%", "%}", "{#", "#}")
