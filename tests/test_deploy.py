@@ -146,7 +146,7 @@ def test_deploy_files_follow_the_answers(rendered: Any, framework: str, combinat
         "k8s/deployment.yaml": a["kubernetes"],
         "k8s/service.yaml": a["kubernetes"],
         "k8s/configmap.yaml": a["kubernetes"],
-        "k8s/hpa.yaml": a["kubernetes"] and db != "sqlite",
+        "k8s/hpa.yaml": a["kubernetes"] and db == "postgres",
         "k8s/pvc.yaml": a["kubernetes"] and db == "sqlite",
         ".github/workflows/ci.yml": a["ci"] == "github",
         ".github/workflows/template-update.yml": a["ci"] == "github",
@@ -573,6 +573,10 @@ def check_settings_and_storage(
         assert deployment["spec"]["replicas"] == 1
         assert "persistentVolumeClaim" in volumes[mounts["/app/data"]]
         assert config["DATABASE_URL"].startswith(scheme_of_framework(framework, "sqlite") + ":")
+    elif answers["database"] == "none":
+        # In-memory items: one pod (a second would keep items of its own), no autoscaler.
+        assert "HorizontalPodAutoscaler" not in docs and "PersistentVolumeClaim" not in docs
+        assert deployment["spec"]["replicas"] == 1
     else:
         hpa = docs["HorizontalPodAutoscaler"]
         assert hpa["apiVersion"] == "autoscaling/v2"

@@ -263,11 +263,29 @@ def test_fastapi_combination(
 @pytest.mark.slow
 @pytest.mark.matrix
 def test_fastapi_serves_with_several_workers(tmp_path: Path) -> None:
-    """WEB_CONCURRENCY > 1: uvicorn imports the app factory in each worker process."""
-    project = render(tmp_path, framework="fastapi", database="none", auth="none")
-    uv_sync(project)
+    """WEB_CONCURRENCY > 1: uvicorn imports the app factory in each worker process, and the
+    workers share the database, so an item created through one is read through any other.
+    Without a database, production refuses a second worker in one line (each worker would keep
+    its own in-memory items)."""
+    in_memory = render(tmp_path / "memory", framework="fastapi", database="none", auth="none")
+    uv_sync(in_memory)
     env = {**PROJECT_ENV, "APP_ENV": "production", "WEB_CONCURRENCY": "2"}
+    refused = run(in_memory, "uv", "run", "python", "-m", "demo", env=env, timeout=60)
+    assert refused.returncode != 0, refused.output
+    assert refused.output.startswith("Configuration error: WEB_CONCURRENCY"), refused.output
+    assert len(refused.output.strip().splitlines()) == 1, refused.output
+
+    project = render(tmp_path, framework="fastapi", database="sqlite", auth="none")
+    uv_sync(project)
+    run(project, "uv", "run", "alembic", "upgrade", "head", env=env).check()
     with serving(project, env=env) as base:
+        body = json.dumps({"name": "shared", "price": "1.50"}).encode()
+        request = urllib.request.Request(
+            base + "/items", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (127.0.0.1)
+            item_id = json.load(response)["id"]
+        # New connections each time, so that both workers answer some of them.
         for _ in range(10):
-            assert http_get(base + "/health").status == 200
+            assert http_get(f"{base}/items/{item_id}").status == 200
         assert http_get(base + "/docs").status == 200

@@ -308,7 +308,15 @@ def test_flask_combination(
             assert refused.returncode != 0, refused.output
             assert refused.output.startswith("Configuration error: SECRET_KEY"), refused.output
             assert len(refused.output.strip().splitlines()) == 1, refused.output
-    if database != "none":
+    if database == "none":
+        # In-memory items live in one process: production refuses a second worker in one line
+        # (each would keep its own items), and serves with the one its settings default to.
+        refused = run(project, "uv", "run", "python", "-m", "demo", env=server_env, timeout=60)
+        assert refused.returncode != 0, refused.output
+        assert refused.output.startswith("Configuration error: WEB_CONCURRENCY"), refused.output
+        assert len(refused.output.strip().splitlines()) == 1, refused.output
+        server_env["WEB_CONCURRENCY"] = "1"
+    else:
         run(project, "uv", "run", "python", "-m", "demo", "migrate", env=server_env).check()
     if auth != "none":
         server_env.update(_first_user(project, server_env, database))
@@ -327,6 +335,6 @@ def test_flask_combination(
             credentials = {"scheme": "sessionCookie", "kind": "api_key", "value": cookie}
             room_access = {"headers": {"Cookie": f"session={cookie}"}}
         if websockets:
-            # Several members, so that both workers hold some: fan-out crosses them via Redis.
+            # Several members, so that both workers (if two) hold some: fan-out crosses them via Redis.
             assert_room_round_trip(base, clients=4, **room_access)
         _fuzz(project, base, credentials)
