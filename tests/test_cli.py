@@ -269,6 +269,25 @@ def test_no_terminal_with_every_answer_needs_no_yes(tmp_path: Path) -> None:
     assert "compose" not in recorded  # hidden by docker=false, so never asked
 
 
+def test_an_answer_the_others_leave_out_is_noted_not_dropped_silently(tmp_path: Path) -> None:
+    proc = cli(
+        "new",
+        "svc",
+        "-d",
+        "docker=false",
+        "-d",
+        "compose=true",
+        "--yes",
+        "--no-git",
+        *QUICK,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "note: compose=true ignored: it applies only when docker" in proc.stderr
+    recorded = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert "compose" not in recorded
+
+
 def test_existing_destination_untouched(tmp_path: Path) -> None:
     project = tmp_path / "svc"
     project.mkdir()

@@ -101,7 +101,14 @@ def collect_answers(
     answers = coerce_answers(questions, merged)
     shapes.refuse_service_only_options(answers)  # not silently dropped below (issue 9)
     for key in hidden_keys(questions, answers):
-        del answers[key]  # Copier would still use a value for a question it hides.
+        # Copier would still use a value for a question it hides; say so rather than drop it
+        # silently (e.g. compose=true with docker=false).
+        from pyapi_scaffold import output
+
+        value = answers.pop(key)
+        shown = str(value).lower() if isinstance(value, bool) else value
+        when = str(questions[key].when).strip("{} ")
+        output.note(f"{key}={shown} ignored: it applies only when {when}")
     return answers
 
 

@@ -283,7 +283,7 @@ def test_fastapi_serves_with_several_workers(tmp_path: Path) -> None:
         request = urllib.request.Request(
             base + "/items", data=body, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (127.0.0.1)
+        with urllib.request.urlopen(request, timeout=30) as response:
             item_id = json.load(response)["id"]
         # New connections each time, so that both workers answer some of them.
         for _ in range(10):

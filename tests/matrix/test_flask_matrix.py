@@ -335,6 +335,6 @@ def test_flask_combination(
             credentials = {"scheme": "sessionCookie", "kind": "api_key", "value": cookie}
             room_access = {"headers": {"Cookie": f"session={cookie}"}}
         if websockets:
-            # Several members, so that both workers (if two) hold some: fan-out crosses them via Redis.
+            # Several members, so that both workers (when two) hold some: rooms cross via Redis.
             assert_room_round_trip(base, clients=4, **room_access)
         _fuzz(project, base, credentials)

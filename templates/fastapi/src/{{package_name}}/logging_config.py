@@ -10,7 +10,13 @@ from typing import Any
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
-_RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn passes `color_message` (the message with terminal colour codes) that way: not a field.
+_RESERVED = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -38,9 +44,8 @@ def configure_logging(level: str) -> None:
 
     Idempotent: called by `python -m` and again by each worker's `create_app`.
     """
-    # Skip per-record work these JSON lines never show: caller's file/line lookup, thread and
-    # process names (the "Optimization" section of Python's logging HOWTO).
-    logging._srcfile = None
+    # Skip per-record work these JSON lines never show: thread and process names (the
+    # "Optimization" section of Python's logging HOWTO).
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
