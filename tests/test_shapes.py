@@ -59,6 +59,12 @@ def test_a_minimal_project_gets_the_conventions_of_every_project(tmp_path, frame
         ("flask", ("--purpose", "learning"), ("shape=service",), "to the service shape"),
         ("fastapi", ("--purpose", "api"), ("purpose=learning",), "to the minimal shape"),
         ("flask", ("--purpose", "learning"), ("websockets=true",), "has no WebSockets"),
+        # issue 10: into and out of the ML shape, and options it does not offer
+        ("fastapi", ("--purpose", "ml-serving"), ("purpose=api",), "to the service shape"),
+        ("flask", ("--purpose", "api"), ("purpose=ml-serving",), "to the ml shape"),
+        ("flask", ("--purpose", "ml-serving"), ("shape=minimal",), "to the minimal shape"),
+        ("fastapi", ("--purpose", "ml-serving"), ("database=sqlite",), "not part of the ML shape"),
+        ("flask", ("--purpose", "ml-serving"), ("websockets=true",), "not part of the ML shape"),
     ],
 )
 def test_a_shape_switch_is_refused_in_one_line_and_touches_nothing(
