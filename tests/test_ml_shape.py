@@ -68,7 +68,7 @@ def test_new_renders_the_ml_shape_for_both_frameworks(
 def test_options_the_ml_shape_does_not_offer_are_refused_in_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, args: tuple[str, ...], word: str
 ) -> None:
-    code, out, err = _new(capsys, tmp_path, "--purpose", "ml-serving", *args)
+    code, _, err = _new(capsys, tmp_path, "--purpose", "ml-serving", *args)
     assert code == 2
     assert err.count("\n") == 1 and word in err and "not part of the ML shape" in err, err
     assert "-d shape=service" in err

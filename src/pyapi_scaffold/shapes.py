@@ -5,8 +5,8 @@ files, CI). ``minimal`` is the smallest honest project for prototypes and learni
 with the example resource, its tests, pyproject and lock file, README and the decision record.
 ``ml`` (issue 10) serves a model: ``/predict``, micro-batching, readiness on a warm-up prediction,
 deployment files; no database, auth, pages or WebSockets (``ML_REFUSED`` says why for each).
-Each shape is its own template folder (``fastapi/``, ``fastapi-minimal/``, ``flask-ml/``, ...), chosen by
-``copier.yml``'s ``_subdirectory``, so neither tree is a maze of conditionals.
+Each shape is its own template folder (``fastapi/``, ``fastapi-minimal/``, ``flask-ml/``, ...),
+chosen by ``copier.yml``'s ``_subdirectory``, so neither tree is a maze of conditionals.
 
 The shape is a recorded answer whose default follows the purpose (the same rule as
 ``copier.yml``). Switching it on an existing project would swap one layout for another, which a
