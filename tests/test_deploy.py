@@ -91,6 +91,16 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     },
     # Nothing to deploy: no deployment file at all.
     "nothing": {"docker": False, "kubernetes": False, "ci": "none"},
+    # The ML shape (issue 10): readiness on the warm-up (HEALTHCHECK too), workers from
+    # concurrency, memory sized per worker; GitHub Actions.
+    "ml": {
+        "purpose": "ml-serving",
+        "concurrency": "high",
+        "docker": True,
+        "compose": True,
+        "kubernetes": True,
+        "ci": "github",
+    },
 }
 
 DEPLOY_PATHS = (

@@ -38,7 +38,8 @@ ML_REFUSED: Final[dict[str, str]] = {
 SHAPE_DESCRIPTIONS: Final[dict[str, str]] = {
     "service": "service (settings, migrations, production server; deployment files below)",
     "minimal": "minimal (one module with the example resource and its tests)",
-    "ml": "ml (a model loaded once, /predict and /predict/batch, micro-batching; deployment files)",
+    "ml": "ml (a model served at /predict, micro-batched; deployment files; "
+    "no database, auth, pages or WebSockets: -d shape=service has them)",
 }
 _FOLDER_SUFFIX: Final[dict[str, str]] = {"minimal": "-minimal", "ml": "-ml"}
 
