@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future
 
 from .model import Prediction, Row
 
-Waiting = list[tuple[Sequence[Row], "Future[list[Prediction]]"]]
+Waiting = list[tuple[Sequence[Row], Future[list[Prediction]]]]
 
 
 class MicroBatcher:
@@ -39,7 +39,7 @@ class MicroBatcher:
         self._dispatcher = threading.Thread(target=self._dispatch, name="batcher", daemon=True)
         self._dispatcher.start()
 
-    def submit(self, rows: Sequence[Row]) -> "Future[list[Prediction]]":
+    def submit(self, rows: Sequence[Row]) -> Future[list[Prediction]]:
         """A Future of the predictions for `rows`, computed in a model call shared with others."""
         future: Future[list[Prediction]] = Future()
         with self._changed:
