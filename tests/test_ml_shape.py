@@ -84,3 +84,17 @@ def test_the_escape_hatch_gives_an_ml_project_a_database(
     )
     assert code == 0, err
     assert json.loads(out)["answers"]["shape"] == "service"
+
+
+def test_update_data_for_a_project_older_than_shapes_is_a_service(tmp_path: Path) -> None:
+    """A project made before shapes existed records no shape: it is a service, so a database may
+    still be added to it, even with purpose ml-serving (which now implies the ML shape)."""
+    from pyapi_scaffold.errors import UsageError
+    from pyapi_scaffold.update import ProjectState, parse_update_data
+
+    answers = {"purpose": "ml-serving", "framework": "fastapi", "database": "none"}
+    old = ProjectState(tmp_path, answers, None, "0.1.0")
+    assert parse_update_data(old, ["database=sqlite"], None) == {"database": "sqlite"}
+    ml = ProjectState(tmp_path, {**answers, "shape": "ml"}, None, "0.9.0")
+    with pytest.raises(UsageError, match="database=sqlite is not part of the ML shape"):
+        parse_update_data(ml, ["database=sqlite"], None)
