@@ -27,6 +27,7 @@ built here are removed even when a check fails; the stand-in base images stay ca
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -35,6 +36,7 @@ import secrets
 import shlex
 import shutil
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +75,8 @@ PROJECTS: dict[str, dict[str, Any]] = {
 }
 # The realtime image (issue 11): WebSocket rooms through Redis; its own test below.
 REALTIME: dict[str, Any] = {"database": "sqlite", "websockets": True}
+# The ML image (issue 10): the model inside the image, readiness on the warm-up; its own test.
+ML: dict[str, Any] = {"purpose": "ml-serving", "concurrency": "moderate"}
 
 # As Kubernetes and compose run it (docker-compose `read_only`, `tmpfs`, `cap_drop`,
 # `security_opt`; the Deployment's securityContext and its /tmp emptyDir).
@@ -662,3 +666,85 @@ def test_realtime_image_needs_its_broker(
     # The Kubernetes Secret the README has you create carries the broker too.
     assert "--from-literal=REDIS_URL=" in readme
     assert "named `redis_url` in `/run/secrets`" in readme.replace("\n", " ")
+
+
+# ---------------------------------------------------------------- the ML image (issue 10)
+
+
+@pytest.fixture(scope="module")
+def built_ml(
+    podman: Podman, stand_ins: StandIns, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    """The FastAPI ML project's image, built once (layer cache allowed)."""
+    project = prepare_project(tmp_path_factory.mktemp("image-ml"), "fastapi", ML)
+    image = f"localhost/pyapi-test-ml-{os.getpid()}:latest"
+    try:
+        seconds = build(podman, project, image)
+        info = podman.inspect("image", image)
+        result = Built(
+            "fastapi",
+            project,
+            image,
+            {
+                **info["Config"],
+                "Healthcheck": info.get("Healthcheck") or info["Config"]["Healthcheck"],
+            },
+            round(int(info["Size"]) / 1e6, 1),
+            label="fastapi-ml",
+        )
+        record(result, build_s=round(seconds, 1))
+        yield result
+    finally:
+        podman.run("rmi", "--force", "--ignore", image, check=False, timeout=120)
+
+
+def test_ml_image_serves_its_model(podman: Podman, built_ml: Built, containers: Containers) -> None:
+    """Issue 10: the model file is inside the image (GET /model reports the checksum of the
+    project's file); healthy means ready (model loaded, warm-up done) under the hardening and
+    the ConfigMap's environment, with the ConfigMap's workers; a bad MODEL_PATH stops the
+    container in one line."""
+    built = built_ml
+    health_cmd = " ".join(built.config["Healthcheck"]["Test"])
+    assert "/health/ready" in health_cmd
+
+    # (a) A missing model file: one line, no traceback, non-zero exit.
+    refused = containers.start(
+        built.image,
+        *configmap_env(built.project),
+        "--env",
+        "MODEL_PATH=/nonexistent/model.json",
+        name=f"pyapi-test-ml-refused-{os.getpid()}",
+    )
+    exit_code = podman.run("wait", refused.name, timeout=120).stdout.strip().splitlines()[-1]
+    logs = podman.run("logs", refused.name)
+    output = (logs.stdout + logs.stderr).strip().splitlines()
+    assert exit_code != "0", output
+    assert len(output) == 1 and output[0].startswith("Cannot start: "), output
+    assert "Traceback" not in output[0] and len(output[0]) <= 200, output[0]
+
+    # (b) As the manifests run it: healthy (HEALTHCHECK on /health/ready), then a prediction.
+    running = containers.start(
+        built.image, *configmap_env(built.project), name=f"pyapi-test-ml-{os.getpid()}"
+    )
+    wait_healthy(podman, running)
+    deadline = time.monotonic() + 60
+    while http_get(running.base + "/health/ready").status != 200:
+        assert time.monotonic() < deadline, "the model never became ready"
+        time.sleep(0.1)
+    check = podman.run("healthcheck", "run", running.name, check=False, timeout=60)
+    assert check.returncode == 0, f"HEALTHCHECK: {check.stdout} {check.stderr[-2000:]}"
+    model = json.loads(http_get(running.base + "/model").body)
+    artifact = built.project / "src" / "demo" / "artifacts" / "demo-model.json"
+    assert model["sha256"] == hashlib.sha256(artifact.read_bytes()).hexdigest()
+    request = urllib.request.Request(
+        running.base + "/predict",
+        data=json.dumps({"features": [6.0, 2.8, 4.5, 1.4]}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["prediction"]["label"] == "versicolor"
+    app = k8s_docs(built.project)["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert app["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert app["resources"]["limits"]["memory"] == "1024Mi"  # 512 Mi x 2 workers
+    logs = podman.run("logs", running.name, check=False)
+    assert "Traceback" not in logs.stdout + logs.stderr, logs.stderr[-3000:]

@@ -91,6 +91,16 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     },
     # Nothing to deploy: no deployment file at all.
     "nothing": {"docker": False, "kubernetes": False, "ci": "none"},
+    # The ML shape (issue 10): readiness on the warm-up (HEALTHCHECK too), workers from
+    # concurrency, memory sized per worker; GitHub Actions.
+    "ml": {
+        "purpose": "ml-serving",
+        "concurrency": "high",
+        "docker": True,
+        "compose": True,
+        "kubernetes": True,
+        "ci": "github",
+    },
 }
 
 DEPLOY_PATHS = (
@@ -119,6 +129,16 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield get
 
 
+# Questions a shape hides are not recorded; Copier rendered them with these defaults (the ML
+# shape, issue 10, offers no database or auth).
+HIDDEN_DEFAULTS = {"database": "none", "auth": "none"}
+
+
+def recorded_answers(project: Path) -> dict[str, Any]:
+    """The project's answers file, plus the values Copier used for questions it did not ask."""
+    return {**HIDDEN_DEFAULTS, **yaml.safe_load((project / ".copier-answers.yml").read_text())}
+
+
 def slug(project_name: str) -> str:
     """What the templates use for image names and Kubernetes objects."""
     return project_name.lower().replace("_", "-")[:40].strip("-")
@@ -137,7 +157,8 @@ def all_params() -> list[Any]:
 def test_deploy_files_follow_the_answers(rendered: Any, framework: str, combination: str) -> None:
     project = rendered(framework, combination)
     a = COMBINATIONS[combination]
-    db = a.get("database", "sqlite")
+    # The default database; the ML shape has none (issue 10).
+    db = a.get("database", "none" if a.get("purpose") == "ml-serving" else "sqlite")
     expected = {
         "Dockerfile": a["docker"],
         ".dockerignore": a["docker"],
@@ -219,7 +240,7 @@ def test_dockerfile_is_hadolint_clean(rendered: Any, framework: str, combination
 @pytest.mark.parametrize(("framework", "combination"), docker_params())
 def test_dockerfile_contract(rendered: Any, framework: str, combination: str) -> None:
     project = rendered(framework, combination)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     instructions = parse_dockerfile((project / "Dockerfile").read_text())
     froms = [args for kw, args in instructions if kw == "FROM"]
     assert len(froms) >= 2, "multi-stage build"
@@ -315,7 +336,7 @@ def test_compose_file_is_valid(rendered: Any, framework: str, combination: str) 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     config = json.loads(proc.stdout)
     services = config["services"]
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     app = services["app"]
     assert app["build"]["context"] == str(project)
     assert app["environment"]["HOST"] == "0.0.0.0"
@@ -397,7 +418,7 @@ def test_github_workflows_are_valid(rendered: Any, framework: str, combination: 
         "template-update.yml",
         cwd=workflows,
     )
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     ci = yaml.safe_load((workflows / "ci.yml").read_text())
     steps = " ".join(str(s.get("run", "")) for s in ci["jobs"]["test"]["steps"])
     for command in (
@@ -445,7 +466,7 @@ def test_gitlab_ci_is_valid(rendered: Any, framework: str, combination: str) -> 
         ".gitlab-ci.yml",
         cwd=project,
     )
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     ci = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
     script = " ".join(ci["test"]["script"])
     for command in ("uv sync --locked", "ruff check .", "ruff format --check .", "mypy", "pytest"):
@@ -501,7 +522,7 @@ def test_kubernetes_manifests_contract(rendered: Any, framework: str, combinatio
     project = rendered(framework, combination)
     k8s = project / "k8s"
     manifests = sorted(p.name for p in k8s.glob("*.yaml") if p.name != "kustomization.yaml")
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     docs = {
         doc["kind"]: doc
         for name in manifests
@@ -609,7 +630,7 @@ def test_readme_deployment_section_matches_the_files(
     rendered: Any, framework: str, combination: str
 ) -> None:
     project = rendered(framework, combination)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     values = {
         "compose": False,
         **{k: v for k, v in answers.items() if not k.startswith("_")},
@@ -773,7 +794,7 @@ def probe_service(app: Path, base: str, env: Mapping[str, str], probe: list[str]
 
 
 def require_app_code(project: Path) -> None:
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     if not (project / "src" / answers["package_name"] / "__main__.py").exists():
         pytest.skip("the app code (issues 2/3) is not in this branch yet")
 

@@ -279,3 +279,18 @@ def test_new_without_a_name_and_no_terminal_says_so(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "pyapi-scaffold new NAME" in proc.stderr
+
+
+def test_ml_serving_asks_no_database_or_auth_and_says_why(tmp_path: Path) -> None:
+    """Issue 10: the ML shape offers neither, so Copier never asks; the review screen says so."""
+    child = spawn(tmp_path, "--purpose", "ml-serving", "--framework", "flask")
+    prompts = prompts_in_order({"purpose", "framework"}, {"purpose": "ml-serving"})
+    assert QUESTIONS["database"].help not in prompts and QUESTIONS["auth"].help not in prompts
+    answer(child, prompts, {})
+    assert finish(child) == 0
+    shown = transcript(child)
+    assert "Database (" not in shown and "Authentication" not in shown
+    assert "no database, auth, pages or WebSockets" in shown
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert (answers["shape"], answers["framework"]) == ("ml", "flask")
+    assert (tmp_path / "svc" / "src" / "svc" / "model.py").is_file()

@@ -74,6 +74,12 @@ def _params() -> list[object]:
                         id=shape,
                     )
                 )
+    # The ML shape (issue 10): one shape per framework, no database/auth/pages/WebSockets.
+    for index, framework in enumerate(("fastapi", "flask")):
+        for name in (SHORTEST, LONGEST):
+            ml = {"framework": framework, "purpose": "ml-serving", "docker": True}
+            ml |= {"compose": True, "kubernetes": True, "ci": ("github", "gitlab")[index]}
+            params.append(pytest.param(name, ml, id=f"{framework}-ml-len{len(name)}"))
     return params
 
 

@@ -77,9 +77,25 @@ def check_realtime(tmp: Path) -> None:
         assert "tests/test_websockets.py" in files(project)
 
 
-def check_service_purposes(tmp: Path) -> None:
-    api = render(tmp / "a", purpose="api", framework="fastapi")
-    same_tree(api, render(tmp / "m", purpose="ml-serving", framework="fastapi"))
+def check_api(tmp: Path) -> None:
+    for framework in ("fastapi", "flask"):
+        api = render(tmp / framework, purpose="api", framework=framework)
+        assert answers(api)["shape"] == "service"
+        assert any("items" in name for name in files(api))
+
+
+def check_ml_serving(tmp: Path) -> None:
+    """Issue 10: the ML shape, both frameworks; workers follow concurrency (no state pins them)."""
+    for framework in ("fastapi", "flask"):
+        ml = render(tmp / framework, purpose="ml-serving", framework=framework, concurrency="high")
+        assert answers(ml)["shape"] == "ml"
+        names = files(ml)
+        assert {"src/demo/model.py", "src/demo/artifacts/demo-model.json"} <= names
+        assert not any("items" in name or "migrations" in name for name in names)
+        assert "WEB_CONCURRENCY=4" in text(ml, "Dockerfile")
+        assert "/health/ready" in text(ml, "Dockerfile")
+    shaped = render(tmp / "s", purpose="ml-serving", shape="service", framework="fastapi")
+    assert any("items" in name for name in files(shaped))
 
 
 def check_prototype_learning(tmp: Path) -> None:
@@ -198,7 +214,8 @@ def check_flask_extensions(tmp: Path) -> None:
 CHECKS: dict[tuple[str, str], Callable[[Path], None]] = {
     ("purpose", "`web-app`, `internal-tool`"): check_pages_purposes,
     ("purpose", "`realtime`"): check_realtime,
-    ("purpose", "`api`, `ml-serving`"): check_service_purposes,
+    ("purpose", "`api`"): check_api,
+    ("purpose", "`ml-serving`"): check_ml_serving,
     ("purpose", "`prototype`, `learning`"): check_prototype_learning,
     ("concurrency", "`low`, `moderate`, `high`"): check_concurrency,
     ("websockets", "`true`"): check_websockets,

@@ -59,6 +59,12 @@ def test_a_minimal_project_gets_the_conventions_of_every_project(tmp_path, frame
         ("flask", ("--purpose", "learning"), ("shape=service",), "to the service shape"),
         ("fastapi", ("--purpose", "api"), ("purpose=learning",), "to the minimal shape"),
         ("flask", ("--purpose", "learning"), ("websockets=true",), "has no WebSockets"),
+        # issue 10: into and out of the ML shape, and options it does not offer
+        ("fastapi", ("--purpose", "ml-serving"), ("purpose=api",), "to the service shape"),
+        ("flask", ("--purpose", "api"), ("purpose=ml-serving",), "to the ml shape"),
+        ("flask", ("--purpose", "ml-serving"), ("shape=minimal",), "to the minimal shape"),
+        ("fastapi", ("--purpose", "ml-serving"), ("database=sqlite",), "not part of the ML shape"),
+        ("flask", ("--purpose", "ml-serving"), ("websockets=true",), "not part of the ML shape"),
     ],
 )
 def test_a_shape_switch_is_refused_in_one_line_and_touches_nothing(
@@ -113,3 +119,22 @@ def test_a_changed_purpose_brings_what_it_implies_unless_chosen(
     assert (project / "src" / "demo" / "templates" / "index.html").is_file() is html_pages
     if html_pages:
         assert "answer html_pages:" in result.out  # the summary says what followed
+
+
+def test_an_ml_project_updates_within_its_shape(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: options the ML shape offers change by update like any other project's."""
+    project = generate(tmp_path, capsys, "fastapi", "--purpose", "ml-serving")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["shape"] == "ml" and "database" not in answers
+    schemas = project / "src" / "demo" / "schemas.py"
+    schemas.write_text(schemas.read_text().replace("MAX_BATCH_SIZE = 256", "MAX_BATCH_SIZE = 128"))
+    commit_all(project, "our edit")
+
+    as_version(monkeypatch, NEW)
+    result = scaffold(capsys, "update", str(project), "-d", "api_docs=false")
+    assert result.code == 0, result.err
+    assert not (project / "src" / "demo" / "docs.py").exists()
+    assert "MAX_BATCH_SIZE = 128" in schemas.read_text()
+    assert not git(project, "diff", "--name-only", "--diff-filter=U").strip()
+    uv_sync(project)
+    run(project, "uv", "run", "pytest", "-q", "-p", "no:cacheprovider").check()

@@ -124,7 +124,11 @@ def resolved_defaults(
         if key in answers:
             context[key] = answers[key]
         elif isinstance(question.default, str) and "{{" in question.default:
-            context[key] = env.from_string(question.default).render(**context)
+            rendered = env.from_string(question.default).render(**context)
+            # A bool default renders as "True"/"False": a later `not websockets` must see a bool
+            # (as in Copier, which casts each answer to its type), not a non-empty string.
+            is_bool = question.type == "bool"
+            context[key] = rendered.strip().lower() == "true" if is_bool else rendered
         else:
             context[key] = question.default
     return context

@@ -503,6 +503,9 @@ def parse_update_data(
     given = coerce_answers(questions, merged)
     _refuse_fixed_answers(state, given)
     previous = {k: v for k, v in state.answers.items() if k in questions}
+    previous.setdefault("shape", "service")  # projects older than shapes are services (issue 9)
+    # An option the ML shape does not offer is refused, not dropped as hidden (issue 10).
+    shapes.refuse_ml_options({**previous, **given})
     hidden = set(hidden_keys(questions, {**previous, **given}))
     return {k: v for k, v in given.items() if k not in hidden}
 

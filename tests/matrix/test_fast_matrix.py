@@ -4,7 +4,8 @@ Each combination is rendered and checked without installing it: `ruff check` and
 --check` with the project's own configuration (the host's ruff, so no `uv sync`), no Jinja left,
 nothing from the other framework, and the files its answers call for. The slow checks (mypy,
 pytest, the production command, schemathesis) run on all-pairs covering sets in
-test_fastapi_matrix.py, test_flask_matrix.py and test_minimal_matrix.py.
+test_fastapi_matrix.py, test_flask_matrix.py and test_minimal_matrix.py (test_ml_matrix.py for the
+ML shape, issue 10).
 
 `concurrency` changes numbers in settings and deployment files, not the code's structure: it
 rotates through its three values across the combinations (tests/test_needs_effects.py checks each
@@ -36,6 +37,15 @@ MINIMAL = {
     "api_docs": (True, False),
     "purpose": ("learning", "prototype"),
 }
+# The ML shape (issue 10) offers docs and the deployment files; no database, auth, pages or
+# WebSockets (shapes.ML_REFUSED).
+ML = {
+    "api_docs": (True, False),
+    "docker": (True, False),
+    "kubernetes": (False, True),
+    "ci": ("github", "gitlab"),
+    "purpose": ("ml-serving",),
+}
 
 
 def offered(framework: str, combo: dict[str, object]) -> bool:
@@ -51,7 +61,7 @@ def offered(framework: str, combo: dict[str, object]) -> bool:
 def _params() -> list[pytest.ParameterSet]:
     params = []
     for framework in ("fastapi", "flask"):
-        for shape, factors in (("service", SERVICE), ("minimal", MINIMAL)):
+        for shape, factors in (("service", SERVICE), ("minimal", MINIMAL), ("ml", ML)):
             combos = all_combinations(factors, lambda c, f=framework: offered(f, c))
             for index, options in enumerate(combos):
                 combo = {**options, "shape": shape, "concurrency": CONCURRENCY[index % 3]}
@@ -85,8 +95,10 @@ def test_every_combination_renders_clean(
     assert "docs/decisions/0001-framework.md" in names
     assert any(name.startswith("tests/test_") for name in names)
     pages = any(name.startswith("src/demo/templates/") for name in names)
-    assert pages is combo["html_pages"]
-    if combo["shape"] == "minimal":
+    assert pages is combo.get("html_pages", False)
+    if combo["shape"] == "ml":
+        _assert_ml_tree(names, combo)
+    elif combo["shape"] == "minimal":
         assert names & {"src/demo/app.py", "src/demo/__main__.py"} == {
             "src/demo/app.py",
             "src/demo/__main__.py",
@@ -99,3 +111,17 @@ def test_every_combination_renders_clean(
         migrations = any("migrations/" in name for name in names)
         assert migrations is (combo["database"] != "none")
         assert ("tests/test_websockets.py" in names) is combo["websockets"]
+
+
+def _assert_ml_tree(names: set[str], combo: dict[str, object]) -> None:
+    """The ML shape: the model service and its tests, the deployment files asked for, and none
+    of the service's items, database, auth or WebSockets."""
+    model = {"src/demo/model.py", "src/demo/schemas.py", "src/demo/artifacts/demo-model.json"}
+    assert model <= names
+    assert {"tests/test_predict.py", "tests/test_serving.py", "tests/test_startup.py"} <= names
+    assert not any("items" in name or "migrations/" in name for name in names)
+    assert not {"alembic.ini", "src/demo/db.py", "src/demo/auth.py", "src/demo/ws.py"} & names
+    assert ("Dockerfile" in names) is combo["docker"]
+    assert any(name.startswith("k8s/") for name in names) is combo["kubernetes"]
+    assert (".github/workflows/ci.yml" in names) is (combo["ci"] == "github")
+    assert (".gitlab-ci.yml" in names) is (combo["ci"] == "gitlab")
