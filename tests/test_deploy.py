@@ -167,7 +167,9 @@ def test_deploy_files_follow_the_answers(rendered: Any, framework: str, combinat
         "k8s/deployment.yaml": a["kubernetes"],
         "k8s/service.yaml": a["kubernetes"],
         "k8s/configmap.yaml": a["kubernetes"],
-        "k8s/hpa.yaml": a["kubernetes"] and db == "postgres",
+        # An autoscaler unless one pod must hold the state (SQLite file, in-memory items); the
+        # ML shape keeps only its read-only model in memory, so it scales.
+        "k8s/hpa.yaml": a["kubernetes"] and (db == "postgres" or a.get("purpose") == "ml-serving"),
         "k8s/pvc.yaml": a["kubernetes"] and db == "sqlite",
         ".github/workflows/ci.yml": a["ci"] == "github",
         ".github/workflows/template-update.yml": a["ci"] == "github",
@@ -594,7 +596,7 @@ def check_settings_and_storage(
         assert deployment["spec"]["replicas"] == 1
         assert "persistentVolumeClaim" in volumes[mounts["/app/data"]]
         assert config["DATABASE_URL"].startswith(scheme_of_framework(framework, "sqlite") + ":")
-    elif answers["database"] == "none":
+    elif answers["database"] == "none" and answers.get("shape") != "ml":
         # In-memory items: one pod (a second would keep items of its own), no autoscaler.
         assert "HorizontalPodAutoscaler" not in docs and "PersistentVolumeClaim" not in docs
         assert deployment["spec"]["replicas"] == 1
