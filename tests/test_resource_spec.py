@@ -158,7 +158,6 @@ NAMES = [
 @pytest.mark.parametrize(
     ("name", "context", "message"),
     NAMES,
-    ids=[n[0][:12] + n[2].__str__()[:12] if n[2] else n[0] for n in NAMES],
 )
 def test_resource_names(name: str, context: dict[str, list[str]], message: str | None) -> None:
     problem = check_resource_name(name, **context)
