@@ -45,7 +45,7 @@ STR_MAX_DEFAULT: Final = 200
 STR_MAX_LIMIT: Final = 10_000
 MAX_INT: Final = 2_147_483_647
 MONEY_RE: Final = re.compile(r"(0|[1-9][0-9]{0,9})([.][0-9]{1,2})?")
-UNIQUE_TYPES: Final = frozenset({"str", "int", "decimal", "date", "datetime", "uuid", "enum"})
+UNIQUE_TYPES: Final = frozenset({"str", "int", "decimal", "date", "datetime", "uuid"})
 NO_DEFAULT_TYPES: Final = frozenset({"datetime", "uuid", "ref"})
 
 _IDENT = re.compile(r"[a-z][a-z0-9_]*")
@@ -141,7 +141,7 @@ class Field:
         """The field as recorded in the resource's answers file (plain YAML data)."""
         data = asdict(self)
         data["choices"] = list(self.choices)
-        return {k: v for k, v in data.items() if v not in (None, False, [])}
+        return data  # every key, also when empty: the templates read them all
 
 
 @dataclass(frozen=True)
@@ -431,6 +431,26 @@ def check_refs(spec: ResourceSpec, existing: Iterable[str]) -> None:
             )
         if f.target == spec.name:
             raise UsageError(f"field {f.name!r}: a resource cannot refer to itself (yet)")
+
+
+MAX_IDENTIFIER = 63  # PostgreSQL truncates longer names, and migrations would then differ
+
+
+def check_identifier_lengths(spec: ResourceSpec) -> None:
+    """Constraint and index names (named by the project's convention) fit PostgreSQL's 63 chars."""
+    for f in spec.fields:
+        names = [f"uq_{spec.plural}_{f.name}"] if f.unique else []
+        if f.target is not None:
+            names += [
+                f"fk_{spec.plural}_{f.column}_{plural_of(f.target)}",
+                f"ix_{spec.plural}_{f.column}",
+            ]
+        for name in names:
+            if len(name) > MAX_IDENTIFIER:
+                raise UsageError(
+                    f"field {f.name!r}: the database name {name[:30]}... would be {len(name)} "
+                    f"characters (PostgreSQL allows {MAX_IDENTIFIER}); use shorter names"
+                )
 
 
 def fields_from_answers(raw: object) -> tuple[Field, ...]:
