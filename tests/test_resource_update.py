@@ -51,9 +51,12 @@ def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def env(tmp_path: Path, history_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
-    cache = os.environ.get("UV_CACHE_DIR") or subprocess.run(
-        ["uv", "cache", "dir"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    cache = (
+        os.environ.get("UV_CACHE_DIR")
+        or subprocess.run(
+            ["uv", "cache", "dir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
     monkeypatch.setenv("UV_CACHE_DIR", cache)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv(ts.HISTORY_ENV, str(history_dir))
@@ -82,9 +85,7 @@ def commit_all(project: Path, message: str) -> None:
     git(project, "commit", "-qm", message)
 
 
-def _project_with_resources(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], *data: str
-) -> Path:
+def _project_with_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str], *data: str) -> Path:
     code, _, err = scaffold(
         capsys, "new", "shop", "--framework", "fastapi", "--yes", "--no-lock",
         "-o", str(tmp_path), "-d", f"python_version={HOST_PYTHON}", *data,

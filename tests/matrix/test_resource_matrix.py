@@ -1,0 +1,176 @@
+"""`add resource` on generated projects (issue 12): three resources, a `ref` and an `enum` among
+them, then the project must be as green as when it was generated.
+
+- fast (every FastAPI service combination of database x auth x html_pages): the resources render,
+  and the project passes ruff and ruff format with its own configuration;
+- slow (a covering set): the project's own ruff, format, mypy and pytest (its tests upgrade the
+  migrations to head and downgrade them to base, on SQLite or the real PostgreSQL), then the
+  production command serves the new routes (CRUD over HTTP, 409 on a referenced delete) and
+  schemathesis finds no 5xx and no schema violation.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyapi_scaffold import cli
+from tests.matrix.test_fast_matrix import _ruff
+from tests.matrix.test_fastapi_matrix import (
+    PROJECT_ENV,
+    _database_url,
+    _fuzz,
+    _prepare_jwt,
+    _token,
+)
+from tests.support.projects import assert_fully_rendered, check_project, render, run, serving
+
+RESOURCES: list[tuple[str, list[str]]] = [
+    ("customer", ["name:str:80", "email:str:unique", "vip:bool=false", "note:text:optional"]),
+    (
+        "order",
+        [
+            "customer:ref",
+            "total:decimal",
+            "paid:bool=false",
+            "note:text?",
+            "placed_at:datetime",
+            "status:enum[new,shipped,cancelled]=new",
+            "token:uuid:unique",
+        ],
+    ),
+    (
+        "line_item",
+        ["order:ref", "sku:str:12:unique", "quantity:int", "weight:float?", "due:date?"],
+    ),
+]
+
+
+def _git(project: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+
+
+def _commit(project: Path) -> None:
+    _git(project, "add", "-A")
+    _git(project, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "step")
+
+
+def project_with_resources(parent: Path, **answers: Any) -> Path:
+    """Render, commit, then `add resource` three times (committing each, as a user would)."""
+    project = render(parent, framework="fastapi", **answers)
+    _git(project, "init", "-q")
+    _commit(project)
+    for name, fields in RESOURCES:
+        flags = [arg for spec in fields for arg in ("--field", spec)]
+        assert cli.main(["add", "resource", name, *flags, "-C", str(project)]) == 0
+        _commit(project)
+    return project
+
+
+COMBOS = [
+    pytest.param(database, auth, pages, id=f"{database}-{auth}-{'pages' if pages else 'api'}")
+    for database in ("none", "sqlite", "postgres")
+    for auth in ("none", "jwt")
+    for pages in (False, True)
+]
+
+
+@pytest.mark.slow
+@pytest.mark.matrix
+@pytest.mark.parametrize(("database", "auth", "html_pages"), COMBOS)
+def test_resources_render_clean_on_every_combination(
+    tmp_path: Path, database: str, auth: str, html_pages: bool
+) -> None:
+    project = project_with_resources(tmp_path, database=database, auth=auth, html_pages=html_pages)
+    _ruff(project, "check")
+    _ruff(project, "format", "--check")
+    assert_fully_rendered(project, "flask")
+    modules = sorted(p.name for p in (project / "src/demo/resources").glob("*.py"))
+    assert modules == ["__init__.py", "customer.py", "line_item.py", "order.py"]
+    versions = project / "migrations/versions"
+    created = {p.name.split("_create_")[1] for p in versions.glob("*_create_*.py")}
+    expected = {"customers.py", "orders.py", "line_items.py"}
+    assert created - {"items.py", "users.py"} == (expected if database != "none" else set())
+
+
+def _request(
+    base: str, method: str, path: str, body: object = None, token: str | None = None
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def _assert_crud_over_http(base: str, token: str | None) -> None:
+    status, customer = _request(
+        base, "POST", "/customers", {"name": "Ada", "email": "ada@example.com"}, token
+    )
+    assert status == 201, customer
+    order_body = {
+        "customer_id": customer["id"],
+        "total": "12.50",
+        "placed_at": "2026-01-02T03:04:05+02:00",
+        "token": "00000000-0000-0000-0000-000000000001",
+    }
+    status, order = _request(base, "POST", "/orders", order_body, token)
+    assert status == 201, order
+    assert order["placed_at"] == "2026-01-02T01:04:05Z"
+    assert (order["status"], order["paid"], order["note"]) == ("new", False, None)
+    status, _ = _request(base, "POST", "/orders", {**order_body, "customer_id": 999999}, token)
+    assert status == 422
+    status, body = _request(base, "DELETE", f"/customers/{customer['id']}", token=token)
+    assert status == 409, body
+    status, page = _request(base, "GET", "/orders?limit=1")
+    assert status == 200 and page["total"] == 1
+    assert _request(base, "DELETE", f"/orders/{order['id']}", token=token)[0] == 204
+    assert _request(base, "DELETE", f"/customers/{customer['id']}", token=token)[0] == 204
+
+
+SLOW = [
+    pytest.param("sqlite", "jwt", False, id="sqlite-jwt-api"),
+    pytest.param("postgres", "none", True, id="postgres-none-pages", marks=pytest.mark.postgres),
+    pytest.param("none", "jwt", True, id="none-jwt-pages"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.matrix
+@pytest.mark.parametrize(("database", "auth", "html_pages"), SLOW)
+def test_project_with_resources_is_green_and_serves_them(
+    tmp_path: Path, database: str, auth: str, html_pages: bool, request: pytest.FixtureRequest
+) -> None:
+    project = project_with_resources(tmp_path, database=database, auth=auth, html_pages=html_pages)
+    database_url = _database_url(database, project, request)
+    check_env = dict(PROJECT_ENV)
+    if database == "postgres":
+        assert database_url is not None
+        check_env["TEST_DATABASE_URL"] = database_url
+    check_project(project, env=check_env)
+
+    serve_env = {**PROJECT_ENV, "APP_ENV": "production", "LOG_LEVEL": "WARNING"}
+    if database_url is not None:
+        serve_env["DATABASE_URL"] = database_url
+        alembic = ("uv", "run", "alembic")
+        run(project, *alembic, "upgrade", "head", env=serve_env).check()
+        run(project, *alembic, "downgrade", "base", env=serve_env).check()
+        run(project, *alembic, "upgrade", "head", env=serve_env).check()
+    if auth == "jwt":
+        _prepare_jwt(project, database, serve_env)
+    with serving(project, env=serve_env) as base:
+        token = _token(base) if auth == "jwt" else None
+        _assert_crud_over_http(base, token)
+        _fuzz(project, base, auth)
