@@ -177,3 +177,71 @@ def test_other_shapes_are_refused_with_what_to_do(
     assert code == 2
     assert message in err
     assert err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- remove resource
+
+
+def remove(capsys: pytest.CaptureFixture[str], project: Path, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(["remove", "resource", *argv, "-C", str(project)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _added(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert scaffold(capsys, project, "customer", *FIELDS)[0] == 0
+    _commit(project)
+    assert scaffold(capsys, project, "order", "--field", "customer:ref")[0] == 0
+    _commit(project)
+
+
+def test_remove_deletes_the_files_and_adds_a_drop_migration(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _added(project, capsys)
+    create = next((project / "migrations/versions").glob("*_create_orders.py"))
+    before = _snapshot(project)
+    code, out, _ = remove(capsys, project, "order", "--dry-run")
+    assert code == 0
+    assert "would remove" in out
+    assert _snapshot(project) == before
+
+    code, out, err = remove(capsys, project, "order")
+    assert code == 0, err
+    status = _git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
+    deleted = {line[3:] for line in status if line.startswith(" D")}
+    assert deleted == {
+        ".copier-answers.resource-order.yml",
+        "src/shop/resources/order.py",
+        "tests/test_resource_order.py",
+    }
+    [added] = [line[3:] for line in status if line.startswith("??")]
+    assert added.endswith("_drop_orders.py")
+    assert create.is_file()  # history is append-only
+    drop = (project / added).read_text()
+    order = yaml.safe_load(_git(project, "show", "HEAD:.copier-answers.resource-order.yml"))
+    assert f'down_revision: str | None = "{order["resource_revision"]}"' in drop
+    assert 'op.drop_table("orders")' in drop.split("def downgrade")[0]
+    assert 'op.create_table(\n        "orders"' in drop.split("def downgrade")[1]
+
+
+def test_remove_refuses_referenced_edited_and_unknown_leaving_the_tree_untouched(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _added(project, capsys)
+    module = project / "src/shop/resources/order.py"
+    module.write_text(module.read_text() + "# mine\n")
+    _commit(project)
+    before = _snapshot(project)
+    for argv, message in (
+        (["customer"], "referred to by order.customer"),
+        (["order"], "was edited"),
+        (["nothing"], "no resource 'nothing'"),
+    ):
+        code, _, err = remove(capsys, project, *argv)
+        assert (code, message in err, err.count("\n")) == (2, True, 1), err
+        assert _snapshot(project) == before
+    code, _, err = remove(capsys, project, "order", "--force")
+    assert code == 0, err
+    assert not module.exists()

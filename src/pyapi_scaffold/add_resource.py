@@ -50,7 +50,9 @@ class ResourcePlan:
     source: TemplateSource
 
 
-def open_project(path: Path, *, need_clean: bool = True) -> ProjectLayout:
+def open_project(
+    path: Path, *, need_clean: bool = True, doing: str = "adding a resource"
+) -> ProjectLayout:
     """The generated service project at ``path``, after every check that refuses it."""
     state = read_project(path)
     answers = state.answers
@@ -69,7 +71,7 @@ def open_project(path: Path, *, need_clean: bool = True) -> ProjectLayout:
         )
     _check_version(state.version, state.src_path)
     if need_clean:
-        check_clean(state.path)
+        check_clean(state.path, doing)
     return ProjectLayout(state.path, answers)
 
 

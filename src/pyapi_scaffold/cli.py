@@ -363,3 +363,32 @@ def add_resource_command(
     from pyapi_scaffold.resource_flow import run_add_resource
 
     run_add_resource(path, name, list(field or ()), dry_run=dry_run, yes=yes)
+
+
+remove_app = typer.Typer(
+    help="Remove what `add` added: `remove resource NAME`.", no_args_is_help=True
+)
+app.add_typer(remove_app, name="remove")
+
+
+@remove_app.command("resource")
+def remove_resource_command(
+    name: Annotated[str, typer.Argument(help="The resource to remove (singular, e.g. order).")],
+    path: Annotated[
+        Path, typer.Option("--path", "-C", help="The generated project (default: here).")
+    ] = Path(),
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove it even if you edited its files.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what it would delete and add; change nothing.")
+    ] = False,
+) -> None:
+    """Delete a resource's files and add a migration that drops its table (the create migration
+    stays: history is append-only). Refuses when another resource refers to it, or when its files
+    were edited (unless --force)."""
+    from pyapi_scaffold import output
+    from pyapi_scaffold.remove_resource import remove_resource
+
+    removal = remove_resource(path, name, force=force, dry_run=dry_run)
+    output.resource_removed(removal.name, removal.deleted, removal.added, dry_run=dry_run)

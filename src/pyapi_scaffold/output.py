@@ -215,3 +215,23 @@ def resource_added(name: str, files: Sequence[str], steps: Sequence[str]) -> Non
     out.print("Next steps:")
     for step_line in steps:
         out.print(f"  [cyan]{step_line}[/]", soft_wrap=True)
+
+
+def resource_removed(
+    name: str, deleted: Sequence[str], added: Sequence[str], *, dry_run: bool
+) -> None:
+    verb = "[bold]Dry run[/]: would remove" if dry_run else "[bold green]Removed[/]"
+    out.print(f"\n{verb} the {name} resource:")
+    for file in deleted:
+        out.print(f"  deleted {file}", markup=False)
+    for file in added:
+        out.print(
+            f"  added   {file}   (drops the table; the create migration stays)",
+            markup=False,
+            soft_wrap=True,
+        )
+    if not dry_run:
+        out.print("Next steps:")
+        if added:
+            out.print("  [cyan]uv run alembic upgrade head[/]   # drop the table")
+        out.print(f'  [cyan]git add -A && git commit -m "Remove the {name} resource"[/]')

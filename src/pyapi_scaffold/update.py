@@ -187,22 +187,22 @@ def read_project(path: Path) -> ProjectState:
     )
 
 
-def check_clean(project: Path) -> None:
+def check_clean(project: Path, doing: str = "updating") -> None:
     top = _git(project, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise UsageError(
-            f"{project} is not in a git repository; updating needs one "
+            f"{project} is not in a git repository; {doing} needs one "
             "(git init && git add -A && git commit -m 'Generated project')"
         )
     if _git(project, "rev-parse", "--verify", "-q", "HEAD").returncode != 0:
-        raise UsageError(f"{project} has no commit yet; commit the project before updating")
+        raise UsageError(f"{project} has no commit yet; commit the project before {doing}")
     status = _git(project, "status", "--porcelain", "--untracked-files=all")
     dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
     if dirty:
         more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
         raise UsageError(
             f"the project has uncommitted changes ({dirty[0]}{more}); "
-            "commit or stash them before updating"
+            f"commit or stash them before {doing}"
         )
 
 

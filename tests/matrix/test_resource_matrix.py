@@ -174,3 +174,15 @@ def test_project_with_resources_is_green_and_serves_them(
         token = _token(base) if auth == "jwt" else None
         _assert_crud_over_http(base, token)
         _fuzz(project, base, auth)
+
+
+@pytest.mark.slow
+@pytest.mark.matrix
+def test_remove_after_add_leaves_the_project_green_with_a_linear_history(tmp_path: Path) -> None:
+    project = project_with_resources(tmp_path, database="sqlite", auth="none")
+    assert cli.main(["remove", "resource", "line_item", "-C", str(project)]) == 0
+    _commit(project)
+    check_project(project, env=PROJECT_ENV)  # its tests migrate up to head and down to base
+    heads = run(project, "uv", "run", "alembic", "heads", env=PROJECT_ENV).check().output
+    assert len(heads.strip().splitlines()) == 1, heads
+    assert "(head)" in heads
