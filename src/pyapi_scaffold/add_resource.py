@@ -37,7 +37,7 @@ from pyapi_scaffold.resource_spec import (
 from pyapi_scaffold.template_source import TemplateSource, template_source, tool_version
 from pyapi_scaffold.update import check_clean, read_project
 
-SUPPORTED_FRAMEWORKS = ("fastapi",)
+SUPPORTED_FRAMEWORKS = ("fastapi", "flask")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from pyapi_scaffold import cli
+from tests.matrix import test_flask_matrix as flask_matrix
 from tests.matrix.test_fast_matrix import _ruff
 from tests.matrix.test_fastapi_matrix import (
     PROJECT_ENV,
@@ -61,9 +62,9 @@ def _commit(project: Path) -> None:
     _git(project, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "step")
 
 
-def project_with_resources(parent: Path, **answers: Any) -> Path:
+def project_with_resources(parent: Path, framework: str = "fastapi", **answers: Any) -> Path:
     """Render, commit, then `add resource` three times (committing each, as a user would)."""
-    project = render(parent, framework="fastapi", **answers)
+    project = render(parent, framework=framework, **answers)
     _git(project, "init", "-q")
     _commit(project)
     for name, fields in RESOURCES:
@@ -73,27 +74,45 @@ def project_with_resources(parent: Path, **answers: Any) -> Path:
     return project
 
 
+def _offered(framework: str, auth: str, pages: bool) -> bool:
+    """The combinations copier.yml accepts (session login: Flask with pages; no Flask JWT pages)."""
+    if framework == "fastapi":
+        return auth != "session"
+    return pages if auth == "session" else not (auth == "jwt" and pages)
+
+
 COMBOS = [
-    pytest.param(database, auth, pages, id=f"{database}-{auth}-{'pages' if pages else 'api'}")
+    pytest.param(
+        framework,
+        database,
+        auth,
+        pages,
+        id=f"{framework}-{database}-{auth}-{'pages' if pages else 'api'}",
+    )
+    for framework in ("fastapi", "flask")
     for database in ("none", "sqlite", "postgres")
-    for auth in ("none", "jwt")
+    for auth in ("none", "jwt", "session")
     for pages in (False, True)
+    if _offered(framework, auth, pages)
 ]
 
 
 @pytest.mark.slow
 @pytest.mark.matrix
-@pytest.mark.parametrize(("database", "auth", "html_pages"), COMBOS)
+@pytest.mark.parametrize(("framework", "database", "auth", "html_pages"), COMBOS)
 def test_resources_render_clean_on_every_combination(
-    tmp_path: Path, database: str, auth: str, html_pages: bool
+    tmp_path: Path, framework: str, database: str, auth: str, html_pages: bool
 ) -> None:
-    project = project_with_resources(tmp_path, database=database, auth=auth, html_pages=html_pages)
+    project = project_with_resources(
+        tmp_path, framework, database=database, auth=auth, html_pages=html_pages
+    )
     _ruff(project, "check")
     _ruff(project, "format", "--check")
-    assert_fully_rendered(project, "flask")
+    assert_fully_rendered(project, "flask" if framework == "fastapi" else "fastapi")
     modules = sorted(p.name for p in (project / "src/demo/resources").glob("*.py"))
     assert modules == ["__init__.py", "customer.py", "line_item.py", "order.py"]
-    versions = project / "migrations/versions"
+    migrations = "migrations" if framework == "fastapi" else "src/demo/migrations"
+    versions = project / migrations / "versions"
     created = {p.name.split("_create_")[1] for p in versions.glob("*_create_*.py")}
     expected = {"customers.py", "orders.py", "line_items.py"}
     assert created - {"items.py", "users.py"} == (expected if database != "none" else set())
@@ -186,3 +205,47 @@ def test_remove_after_add_leaves_the_project_green_with_a_linear_history(tmp_pat
     heads = run(project, "uv", "run", "alembic", "heads", env=PROJECT_ENV).check().output
     assert len(heads.strip().splitlines()) == 1, heads
     assert "(head)" in heads
+
+
+FLASK_SLOW = [
+    pytest.param("sqlite", "none", False, id="flask-sqlite-none-api"),
+    pytest.param("postgres", "jwt", False, id="flask-postgres-jwt-api", marks=pytest.mark.postgres),
+    pytest.param("none", "session", True, id="flask-none-session-pages"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.matrix
+@pytest.mark.parametrize(("database", "auth", "html_pages"), FLASK_SLOW)
+def test_flask_project_with_resources_is_green_and_serves_them(
+    tmp_path: Path, database: str, auth: str, html_pages: bool, request: pytest.FixtureRequest
+) -> None:
+    project = project_with_resources(
+        tmp_path, "flask", database=database, auth=auth, html_pages=html_pages
+    )
+    check_env = dict(PROJECT_ENV)
+    serve_env = {**PROJECT_ENV, "APP_ENV": "production", "LOG_LEVEL": "WARNING"}
+    serve_env["SECRET_KEY"] = "matrix-secret-key-0123456789abcdef-0123456789"
+    if database != "none":
+        url = _database_url(database, project, request)
+        assert url is not None
+        serve_env["DATABASE_URL"] = url
+        if database == "postgres":
+            check_env["TEST_DATABASE_URL"] = url
+    check_project(project, env=check_env)
+    if database != "none":
+        run(project, "uv", "run", "python", "-m", "demo", "migrate", env=serve_env).check()
+    if auth != "none":
+        serve_env.update(flask_matrix._first_user(project, serve_env, database))
+    with serving(project, env=serve_env) as base:
+        credentials = None
+        if auth == "jwt":
+            token = flask_matrix._jwt_token(base)
+            credentials = {"scheme": "OAuth2PasswordBearer", "kind": "bearer", "value": token}
+            _assert_crud_over_http(base, token)
+        elif auth == "session":
+            cookie = flask_matrix._session_cookie_value(base)
+            credentials = {"scheme": "sessionCookie", "kind": "api_key", "value": cookie}
+        else:
+            _assert_crud_over_http(base, None)
+        flask_matrix._fuzz(project, base, credentials)
