@@ -12,7 +12,9 @@ them, then the project must be as green as when it was generated.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -248,4 +250,30 @@ def test_flask_project_with_resources_is_green_and_serves_them(
             credentials = {"scheme": "sessionCookie", "kind": "api_key", "value": cookie}
         else:
             _assert_crud_over_http(base, None)
-        flask_matrix._fuzz(project, base, credentials)
+        _strict_fuzz(project, base, credentials)
+
+
+def _strict_fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
+    """The Flask layer's schemathesis run (`--checks all`, credentials through its auth config),
+    except one check: `positive_data_acceptance` calls a schema-valid body refused a failure, but
+    a reference to a row that does not exist is a documented 422 (issue 12) that no schema can
+    express, so that check cannot hold for resources with a `ref`."""
+    argv = [
+        "schemathesis", "run", base + "/openapi.json", "--checks", "all",
+        "--exclude-checks", "positive_data_acceptance",
+        "--max-examples", str(flask_matrix.FUZZ_MAX_EXAMPLES),
+        "--max-time", str(flask_matrix.FUZZ_MAX_SECONDS),
+        "--seed", "20240601", "--request-timeout", "30",
+        "--suppress-health-check", "all", "--no-color",
+    ]  # fmt: skip
+    if auth:
+        config = project / "schemathesis.toml"
+        lines = [f"[auth.openapi.{auth['scheme']}]", f'{auth["kind"]} = "{auth["value"]}"']
+        config.write_text("\n".join(lines) + "\n")
+        argv[1:1] = ["--config-file", str(config)]
+    beside = Path(sys.executable).with_name("schemathesis")
+    argv[0] = str(beside) if beside.exists() else (shutil.which("schemathesis") or "schemathesis")
+    result = subprocess.run(
+        argv, cwd=project, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert result.returncode == 0, f"schemathesis found problems:\n{result.stdout[-8000:]}"
