@@ -28,6 +28,7 @@ from tests.matrix.test_fast_matrix import _ruff
 from tests.matrix.test_fastapi_matrix import (
     PROJECT_ENV,
     _database_url,
+    _fuzz,
     _prepare_jwt,
     _token,
 )
