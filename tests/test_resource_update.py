@@ -33,10 +33,11 @@ def _history(root: Path) -> Path:
     old, new = root / "old", root / "new"
     for folder in (old, new):
         shutil.copytree(TEMPLATES, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    module = new / "resource-fastapi" / MODULE
-    text = module.read_text()
-    head, sep, rest = text.partition('"""\n\n')  # after the module docstring
-    module.write_text(f"{head}{sep}{NEW_LINE}\n{rest}")
+    for framework in ("fastapi", "flask"):
+        module = new / f"resource-{framework}" / MODULE
+        text = module.read_text()
+        head, sep, rest = text.partition('"""\n\n')  # after the module docstring
+        module.write_text(f"{head}{sep}{NEW_LINE}\n{rest}")
     history = th.History(root / "history")
     th.build_history(history, [(OLD, old), (NEW, new)])
     return history.directory
@@ -85,9 +86,11 @@ def commit_all(project: Path, message: str) -> None:
     git(project, "commit", "-qm", message)
 
 
-def _project_with_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str], *data: str) -> Path:
+def _project_with_resources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *data: str, framework: str = "fastapi"
+) -> Path:
     code, _, err = scaffold(
-        capsys, "new", "shop", "--framework", "fastapi", "--yes", "--no-lock",
+        capsys, "new", "shop", "--framework", framework, "--yes", "--no-lock",
         "-o", str(tmp_path), "-d", f"python_version={HOST_PYTHON}", *data,
     )  # fmt: skip
     assert code == 0, err
@@ -104,10 +107,17 @@ def _project_with_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     return project
 
 
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
 def test_update_brings_template_changes_into_resources_and_keeps_edits(
-    tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    env: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    framework: str,
 ) -> None:
-    project = _project_with_resources(tmp_path, capsys, "-d", "database=sqlite")
+    project = _project_with_resources(
+        tmp_path, capsys, "-d", "database=sqlite", framework=framework
+    )
     module = project / "src" / "shop" / "resources" / "order.py"
     module.write_text(module.read_text() + f"\n{USER_EDIT}\n")
     commit_all(project, "my edit")
