@@ -59,15 +59,15 @@ def open_project(
     shape = shapes.shape_of(answers)
     if shape != "service":
         raise UsageError(
-            f"add resource works on service projects; this one has the {shape} shape (one module): "
-            "add the resource by hand following its example, or generate a service project "
+            f"add resource works on service projects; this one has the {shape} shape: add the "
+            "resource by hand following its example, or generate a service project "
             "(pyapi-scaffold new NAME -d shape=service) and move your code"
         )
     framework = str(answers.get("framework"))
     if framework not in SUPPORTED_FRAMEWORKS:
         raise UsageError(
-            f"add resource does not support {framework} projects yet (FastAPI only in this "
-            "version); copy the items example by hand"
+            f"add resource supports FastAPI and Flask projects, not {framework!r}; "
+            "copy the items example by hand"
         )
     _check_version(state.version, state.src_path)
     if need_clean:

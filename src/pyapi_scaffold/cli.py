@@ -356,9 +356,10 @@ def add_resource_command(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Add a resource (model, migration, schemas, repository, CRUD router, tests) to a service
-    project. It is served without editing any file: the app includes every module of
-    resources/. Its answers file (.copier-answers.resource-NAME.yml) lets `update` keep it current.
+    """Add a resource (model, migration, schemas, repository, CRUD routes, tests) to a FastAPI or
+    Flask service project. It is served without editing any file: the app includes every module
+    of resources/. Its answers file (.copier-answers.resource-NAME.yml) lets `update` keep it
+    current. On a terminal, without NAME or --field, asks for them one by one.
     """
     from pyapi_scaffold.resource_flow import run_add_resource
 
