@@ -46,6 +46,11 @@ GOOD = [
         Field("status", "enum", choices=("new", "old"), default="old"),
     ),
     ("status:enum[a,b]?", Field("status", "enum", optional=True, choices=("a", "b"))),
+    ("status:enum:a,b", Field("status", "enum", choices=("a", "b"))),
+    (
+        "status:enum:new,old:optional=old",
+        Field("status", "enum", optional=True, choices=("new", "old"), default="old"),
+    ),
     (
         "title:str:80=Untitled: a draft",
         Field("title", "str", max_length=80, default="Untitled: a draft"),

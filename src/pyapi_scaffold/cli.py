@@ -333,8 +333,9 @@ FIELD_HELP = (
     "NAME:TYPE[?][:MODIFIER...][=DEFAULT], repeatable. TYPE: str (str:80 sets the max length, "
     "200 by default), text, int, float, decimal (money), bool, date, datetime, uuid, "
     "enum[a,b,c], ref (a foreign key to the resource named like the field) or ref[TARGET]. "
-    "`?` or :optional makes it optional (no shell quoting needed for :optional), =VALUE sets a "
-    "default, :unique refuses duplicates (409). Quote specs with ? or [ in zsh."
+    "`?` or :optional makes it optional, =VALUE sets a default, :unique refuses duplicates "
+    "(409). Quote specs with ? or [ in zsh, or use the spellings that need no quotes: "
+    "note:text:optional, status:enum:a,b,c, buyer:ref:customer."
 )
 
 

@@ -254,12 +254,16 @@ def parse_field(spec: str) -> Field:  # noqa: PLR0912 (one branch per spec part)
         elif modifier.isdigit() and kind == "str":
             max_length = int(modifier)
         elif kind == "ref" and _IDENT.fullmatch(modifier) and arg is None:
-            arg = modifier
+            arg = modifier  # ref:customer, the same as ref[customer] without shell quoting
+        elif kind == "enum" and arg is None and re.fullmatch(r"[a-z0-9_,-]+", modifier):
+            arg = modifier  # enum:new,shipped, the same as enum[new,shipped]
         else:
             raise UsageError(
                 f"field {name!r}: unknown modifier {_short(modifier)}; use optional, unique"
                 + (" or a max length (str:80)" if kind == "str" else "")
             )
+    if kind == "enum" and not arg:
+        raise UsageError(ENUM_HINT)
     result = Field(
         name=name,
         type=kind,
@@ -293,6 +297,12 @@ def _split_modifiers(kind_part: str) -> list[str]:
     return kind_part.split(":")
 
 
+ENUM_HINT = (
+    "an enum field lists its values: status:enum[new,shipped] (or, unquoted in zsh, "
+    "status:enum:new,shipped)"
+)
+
+
 def _type_and_argument(head: str, spec: str) -> tuple[str, str | None]:
     match = re.fullmatch(r"([a-z]+)(?:\[([^\]]*)\])?", head)
     if not match or match[1] not in TYPES:
@@ -302,8 +312,8 @@ def _type_and_argument(head: str, spec: str) -> tuple[str, str | None]:
     kind, arg = match[1], match[2]
     if arg is not None and kind not in {"enum", "ref"}:
         raise UsageError(f"field type {kind} takes no [...]; only enum[...] and ref[...] do")
-    if kind == "enum" and not arg:
-        raise UsageError("an enum field lists its values: status:enum[new,shipped,cancelled]")
+    if kind == "enum" and arg is not None and not arg:
+        raise UsageError(ENUM_HINT)
     return kind, arg
 
 
