@@ -171,12 +171,19 @@ def add_resource(
     return resource_plan, files, True
 
 
+def migrate_command(layout: ProjectLayout) -> str:
+    """The project's documented migration command (its README says the same)."""
+    if layout.framework == "flask":
+        return f"uv run python -m {layout.package} migrate"
+    return "uv run alembic upgrade head"
+
+
 def next_steps(resource_plan: ResourcePlan) -> list[str]:
     """What to run after adding, each command as typed."""
     layout, spec = resource_plan.layout, resource_plan.spec
     steps = []
     if layout.has_database:
-        steps.append("uv run alembic upgrade head   # create the table")
+        steps.append(f"{migrate_command(layout)}   # create the table")
     steps += [
         "uv run pytest && uv run ruff check . && uv run mypy",
         f'git add -A && git commit -m "Add the {spec.name} resource"',

@@ -393,4 +393,6 @@ def remove_resource_command(
     from pyapi_scaffold.remove_resource import remove_resource
 
     removal = remove_resource(path, name, force=force, dry_run=dry_run)
-    output.resource_removed(removal.name, removal.deleted, removal.added, dry_run=dry_run)
+    output.resource_removed(
+        removal.name, removal.deleted, removal.added, dry_run=dry_run, migrate=removal.migrate
+    )

@@ -218,7 +218,7 @@ def resource_added(name: str, files: Sequence[str], steps: Sequence[str]) -> Non
 
 
 def resource_removed(
-    name: str, deleted: Sequence[str], added: Sequence[str], *, dry_run: bool
+    name: str, deleted: Sequence[str], added: Sequence[str], *, dry_run: bool, migrate: str = ""
 ) -> None:
     verb = "[bold]Dry run[/]: would remove" if dry_run else "[bold green]Removed[/]"
     out.print(f"\n{verb} the {name} resource:")
@@ -233,5 +233,5 @@ def resource_removed(
     if not dry_run:
         out.print("Next steps:")
         if added:
-            out.print("  [cyan]uv run alembic upgrade head[/]   # drop the table")
+            out.print(f"  [cyan]{migrate}[/]   # drop the table")
         out.print(f'  [cyan]git add -A && git commit -m "Remove the {name} resource"[/]')

@@ -20,7 +20,12 @@ from pathlib import Path
 import yaml
 
 from pyapi_scaffold import signals
-from pyapi_scaffold.add_resource import ResourcePlan, open_project, render_files
+from pyapi_scaffold.add_resource import (
+    ResourcePlan,
+    migrate_command,
+    open_project,
+    render_files,
+)
 from pyapi_scaffold.errors import ScaffoldError, UsageError
 from pyapi_scaffold.project import ProjectLayout
 from pyapi_scaffold.resource_spec import ResourceSpec, fields_from_answers
@@ -39,6 +44,7 @@ class Removal:
     name: str
     deleted: tuple[str, ...]
     added: tuple[str, ...]
+    migrate: str = ""  # the project's migration command
 
 
 def drop_migration(create_text: str, *, name: str, plural: str, revision: str, down: str) -> str:
@@ -128,7 +134,7 @@ def remove_resource(
                 (layout.root / rel_path).write_text(migration_text, encoding="utf-8")
             for rel_path in deleted:
                 (layout.root / rel_path).unlink()
-    return Removal(name, deleted, added)
+    return Removal(name, deleted, added, migrate_command(layout))
 
 
 def _refuse_edits(root: Path, scratch: Path, files: list[str]) -> None:
