@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,23 @@ def test_a_project_answer_change_carries_every_resource(
     commit_all(project, "auth")
     uv_sync(project)
     check_project(project)
+
+
+def test_plain_copier_update_with_the_resource_answers_file(
+    tmp_path: Path, env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`copier update -a .copier-answers.resource-order.yml` works alone (no other file read)."""
+    project = _project_with_resources(tmp_path, capsys, "-d", "database=sqlite")
+    monkeypatch.setenv(ts.VERSION_ENV, NEW)
+    scaffold(capsys, "update", "--check", str(project))  # brings the 0.1.0 tag into the source
+    answers_file = ".copier-answers.resource-order.yml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "-a", answers_file,
+         "--vcs-ref", f"v{NEW}"],
+        cwd=project, capture_output=True, text=True, check=False, env=os.environ.copy(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert NEW_LINE in (project / "src/shop/resources/order.py").read_text()
+    assert NEW_LINE not in (project / "src/shop/resources/customer.py").read_text()
+    answers = yaml.safe_load((project / answers_file).read_text())
+    assert answers["_commit"] == f"v{NEW}"
