@@ -56,7 +56,7 @@ def drop_migration(create_text: str, *, name: str, plural: str, revision: str, d
             "write the drop migration by hand (uv run alembic revision -m 'drop ...')"
         )
     return (
-        f'"""Drop the {plural} table (`pyapi-scaffold remove resource {name}`).\n\n'
+        f'"""Drop the {plural} table (`pyapi-scaffold remove resource`).\n\n'
         "The inverse of the migration that created it: downgrading re-creates the table, empty.\n\n"
         f"Revision ID: {revision}\nRevises: {down}\n"
         '"""\n\n'

@@ -50,7 +50,10 @@ NO_DEFAULT_TYPES: Final = frozenset({"datetime", "uuid", "ref"})
 
 _IDENT = re.compile(r"[a-z][a-z0-9_]*")
 _ENUM_VALUE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-MAX_NAME = 30
+MAX_NAME = 30  # field names
+# Resource names appear in class, table, URL, constraint and test names: 20 keeps every generated
+# line within 100 columns and every constraint name within PostgreSQL's 63 characters.
+MAX_RESOURCE = 20
 MAX_FIELDS = 40
 
 # Attribute names the generated code already uses on a model, a schema or a row: a field with
@@ -197,9 +200,9 @@ def check_resource_name(  # noqa: PLR0911 (one return per reason)
     project's package; ``dependencies``: import names the project installs.
     """
     shown = repr(name[:MAX_NAME] + ("..." if len(name) > MAX_NAME else ""))
-    if not _IDENT.fullmatch(name) or len(name) > MAX_NAME:
+    if not _IDENT.fullmatch(name) or len(name) > MAX_RESOURCE:
         return (
-            f"{shown} is not a valid resource name; use up to {MAX_NAME} lowercase letters, "
+            f"{shown} is not a valid resource name; use up to {MAX_RESOURCE} lowercase letters, "
             "digits and '_', starting with a letter (singular, e.g. 'order')"
         )
     plural = plural_of(name)

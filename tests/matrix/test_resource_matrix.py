@@ -279,3 +279,37 @@ def _strict_fuzz(project: Path, base: str, auth: dict[str, str] | None) -> None:
         argv, cwd=project, capture_output=True, text=True, timeout=180, check=False
     )
     assert result.returncode == 0, f"schemathesis found problems:\n{result.stdout[-8000:]}"
+
+
+LONGEST = "abcdefghij_klmnopqrs"  # 20 characters, the most a resource name may have
+
+
+@pytest.mark.slow
+@pytest.mark.matrix
+@pytest.mark.parametrize(
+    ("framework", "auth", "html_pages"),
+    [("fastapi", "jwt", True), ("fastapi", "none", False), ("flask", "session", True)],
+)
+def test_the_longest_names_render_format_clean(
+    tmp_path: Path, framework: str, auth: str, html_pages: bool
+) -> None:
+    """Generated lines stay within 100 columns and constraint names within PostgreSQL's 63."""
+    project = render(
+        tmp_path, framework=framework, database="postgres", auth=auth, html_pages=html_pages
+    )
+    _git(project, "init", "-q")
+    _commit(project)
+    long_field = "a_field_name_of_thirty_chars_x"
+    for name, fields in (
+        (LONGEST, [f"{long_field[:26]}:str:unique", f"{long_field}:bool=true",
+                   f"{long_field[:-1]}y:datetime:optional",
+                   "kind_of_thing_long_name_here_x:enum:alpha_value_long,beta_value_long,"
+                   "gamma_value_long,delta_value_long=beta_value_long"]),
+        ("child", [f"parent:ref[{LONGEST}]", f"{long_field}:decimal=1.5",
+                   "identifier_uuid_lookups:uuid:unique"]),
+    ):  # fmt: skip
+        flags = [arg for spec in fields for arg in ("--field", spec)]
+        assert cli.main(["add", "resource", name, *flags, "-C", str(project)]) == 0
+        _commit(project)
+    _ruff(project, "check")
+    _ruff(project, "format", "--check")
