@@ -39,7 +39,11 @@ NOT_RUN = {
 }
 FIRST_SCREEN = "python3 -m venv .venv && . .venv/bin/activate && pip install . &&"
 # Blocks whose every line is run by a test below.
-RUN_BLOCKS = ("Without a person at the keyboard", "Updates")
+RUN_BLOCKS = (
+    "Without a person at the keyboard",
+    "Updates",
+    "Growing a project: `add resource` / `remove resource`",
+)
 
 
 def bash_commands() -> list[tuple[str, str]]:
@@ -199,6 +203,30 @@ def test_the_update_examples_run_in_a_generated_project(tmp_path: Path) -> None:
         )  # fmt: skip
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v0.0.2" and answers["auth"] == "jwt"
+
+
+@pytest.mark.slow
+def test_the_add_resource_examples_run_in_a_generated_project(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = scaffold_env(home)
+    made = run_line(f"pyapi-scaffold new demo --yes -d python_version={HOST_PYTHON}", tmp_path, env)
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "demo"
+    git_env = {**env, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+    commands = block_after("Growing a project: `add resource` / `remove resource`")
+    assert len(commands) == 4
+    for command in commands:
+        proc = run_line(command, project, env)
+        assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+        subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+        subprocess.run(
+            ["git", "commit", "-qm", command, "--allow-empty"], cwd=project, check=True, env=git_env
+        )
+    resources = sorted(p.name for p in (project / "src/demo/resources").glob("*.py"))
+    assert resources == ["__init__.py", "customer.py"]
+    assert list((project / "migrations/versions").glob("*_drop_orders.py"))
 
 
 def test_the_sample_recommendation_is_what_the_tool_prints(tmp_path: Path) -> None:

@@ -317,3 +317,82 @@ def update(
         echo=typer.echo,
         confirm=confirm if has_terminal() else None,
     )
+
+
+# ==================================================================================================
+# `add resource` / `remove resource` (issue 12): orchestration in pyapi_scaffold.add_resource.
+# ==================================================================================================
+
+add_app = typer.Typer(
+    help="Add to a generated project: `add resource NAME --field NAME:TYPE ...`.",
+    no_args_is_help=True,
+)
+app.add_typer(add_app, name="add")
+
+FIELD_HELP = (
+    "NAME:TYPE[?][:MODIFIER...][=DEFAULT], repeatable. TYPE: str (str:80 sets the max length, "
+    "200 by default), text, int, float, decimal (money), bool, date, datetime, uuid, "
+    "enum[a,b,c], ref (a foreign key to the resource named like the field) or ref[TARGET]. "
+    "`?` or :optional makes it optional, =VALUE sets a default, :unique refuses duplicates "
+    "(409). Quote specs with ? or [ in zsh, or use the spellings that need no quotes: "
+    "note:text:optional, status:enum:a,b,c, buyer:ref:customer."
+)
+
+
+@add_app.command("resource")
+def add_resource_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Resource name, singular (e.g. order); asked on a terminal."),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", "-f", help=FIELD_HELP, metavar="NAME:TYPE"),
+    ] = None,
+    path: Annotated[
+        Path, typer.Option("--path", "-C", help="The generated project (default: here).")
+    ] = Path(),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the files it would write; write nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Add a resource (model, migration, schemas, repository, CRUD routes, tests) to a FastAPI or
+    Flask service project. It is served without editing any file: the app includes every module
+    of resources/. Its answers file (.copier-answers.resource-NAME.yml) lets `update` keep it
+    current. On a terminal, without NAME or --field, asks for them one by one.
+    """
+    from pyapi_scaffold.resource_flow import run_add_resource
+
+    run_add_resource(path, name, list(field or ()), dry_run=dry_run, yes=yes)
+
+
+remove_app = typer.Typer(
+    help="Remove what `add` added: `remove resource NAME`.", no_args_is_help=True
+)
+app.add_typer(remove_app, name="remove")
+
+
+@remove_app.command("resource")
+def remove_resource_command(
+    name: Annotated[str, typer.Argument(help="The resource to remove (singular, e.g. order).")],
+    path: Annotated[
+        Path, typer.Option("--path", "-C", help="The generated project (default: here).")
+    ] = Path(),
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove it even if you edited its files.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what it would delete and add; change nothing.")
+    ] = False,
+) -> None:
+    """Delete a resource's files and add a migration that drops its table (the create migration
+    stays: history is append-only). Refuses when another resource refers to it, or when its files
+    were edited (unless --force)."""
+    from pyapi_scaffold import output
+    from pyapi_scaffold.remove_resource import remove_resource
+
+    removal = remove_resource(path, name, force=force, dry_run=dry_run)
+    output.resource_removed(
+        removal.name, removal.deleted, removal.added, dry_run=dry_run, migrate=removal.migrate
+    )

@@ -195,3 +195,43 @@ def _display_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def resource_plan(lines: Sequence[str], files: Sequence[str], *, dry_run: bool) -> None:
+    """The plan of `add resource`: fields, then the files it writes."""
+    head = "[bold]Dry run[/]: nothing written. " if dry_run else ""
+    out.print(f"\n{head}Would add " + lines[0], soft_wrap=True)
+    for line in lines[1:]:
+        out.print(line, soft_wrap=True, markup=False)
+    out.print(f"Files ({len(files)}):")
+    for name in files:
+        out.print(f"  {name}", markup=False)
+
+
+def resource_added(name: str, files: Sequence[str], steps: Sequence[str]) -> None:
+    out.print(f"\n[bold green]Added[/] the {name} resource ({len(files)} files):")
+    for file in files:
+        out.print(f"  {file}", markup=False)
+    out.print("Next steps:")
+    for step_line in steps:
+        out.print(f"  [cyan]{step_line}[/]", soft_wrap=True)
+
+
+def resource_removed(
+    name: str, deleted: Sequence[str], added: Sequence[str], *, dry_run: bool, migrate: str = ""
+) -> None:
+    verb = "[bold]Dry run[/]: would remove" if dry_run else "[bold green]Removed[/]"
+    out.print(f"\n{verb} the {name} resource:")
+    for file in deleted:
+        out.print(f"  deleted {file}", markup=False)
+    for file in added:
+        out.print(
+            f"  added   {file}   (drops the table; the create migration stays)",
+            markup=False,
+            soft_wrap=True,
+        )
+    if not dry_run:
+        out.print("Next steps:")
+        if added:
+            out.print(f"  [cyan]{migrate}[/]   # drop the table")
+        out.print(f'  [cyan]git add -A && git commit -m "Remove the {name} resource"[/]')

@@ -66,3 +66,28 @@ def ask_project_name(check: Callable[[str], str | None]) -> str:
         validate=lambda text: check(text.strip()) or True,
     ).unsafe_ask()
     return answer.strip()
+
+
+def ask_text(message: str, check: Callable[[str], str | None]) -> str:
+    """One text answer, re-asked with the reason until ``check`` accepts it."""
+    answer: str = questionary.text(
+        message, validate=lambda text: check(text.strip()) or True
+    ).unsafe_ask()
+    return answer.strip()
+
+
+def ask_many(message: str, check: Callable[[str], str | None]) -> list[str]:
+    """Answers one by one until an empty one (at least one answer)."""
+    answers: list[str] = []
+    while True:
+        answer = questionary.text(
+            f"{message} [{len(answers) + 1}]",
+            validate=lambda text: (
+                (None if text.strip() or answers else "give at least one")
+                or (check(text.strip()) if text.strip() else None)
+                or True
+            ),
+        ).unsafe_ask()
+        if not answer.strip():
+            return answers
+        answers.append(answer.strip())

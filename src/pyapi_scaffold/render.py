@@ -59,6 +59,29 @@ def render_project(
         raise ScaffoldError(f"rendering the template failed: {one_line(str(err))}") from None
 
 
+def render_resource(source: TemplateSource, dest: Path, answers: Mapping[str, Any]) -> None:
+    """Render one resource (``generator: resource``) into the empty folder ``dest``.
+
+    Every answer is given, so nothing is asked; Copier writes the resource's own answers file.
+    """
+    try:
+        with private_tempdir(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", CopierWarning)
+            run_copy(
+                source.src_path,
+                str(dest),
+                data=dict(answers),
+                defaults=True,
+                vcs_ref=source.vcs_ref,
+                quiet=True,
+                unsafe=False,
+            )
+    except ValueError as err:
+        raise UsageError(one_line(str(err))) from None
+    except CopierError as err:
+        raise ScaffoldError(f"rendering the resource failed: {one_line(str(err))}") from None
+
+
 def one_line(message: str) -> str:
     """Collapse a library's multi-line message into the single line the CLI prints."""
     return " ".join(message.split())
@@ -76,11 +99,13 @@ def update_project(
     vcs_ref: str,
     data: Mapping[str, Any],
     conflict: str = "inline",
+    answers_file: str | None = None,
 ) -> None:
     """Run Copier's update in ``project`` (a clean git work tree) to template ``vcs_ref``.
 
     Previous answers are kept except those in ``data``; nothing is asked. Clashes between the
-    user's edits and the template's changes become inline conflict markers.
+    user's edits and the template's changes become inline conflict markers. ``answers_file``
+    selects what is updated: the project (default) or one resource (issue 12).
     """
     from copier import run_update  # noqa: PLC0415 - lazy: keeps --help fast
 
@@ -96,6 +121,7 @@ def update_project(
                 quiet=True,
                 conflict="rej" if conflict == "rej" else "inline",
                 unsafe=False,
+                answers_file=answers_file,
             )
     except ValueError as err:
         raise UsageError(one_line(str(err))) from None

@@ -14,6 +14,7 @@ the project exactly as it was.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -186,22 +187,22 @@ def read_project(path: Path) -> ProjectState:
     )
 
 
-def check_clean(project: Path) -> None:
+def check_clean(project: Path, doing: str = "updating") -> None:
     top = _git(project, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise UsageError(
-            f"{project} is not in a git repository; updating needs one "
+            f"{project} is not in a git repository; {doing} needs one "
             "(git init && git add -A && git commit -m 'Generated project')"
         )
     if _git(project, "rev-parse", "--verify", "-q", "HEAD").returncode != 0:
-        raise UsageError(f"{project} has no commit yet; commit the project before updating")
+        raise UsageError(f"{project} has no commit yet; commit the project before {doing}")
     status = _git(project, "status", "--porcelain", "--untracked-files=all")
     dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
     if dirty:
         more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
         raise UsageError(
             f"the project has uncommitted changes ({dirty[0]}{more}); "
-            "commit or stash them before updating"
+            f"commit or stash them before {doing}"
         )
 
 
@@ -426,14 +427,16 @@ def run_update(
         # The decision record (docs/decisions/) follows changed needs (issue 9).
         update_project(where, vcs_ref=target, data=with_decision(state.answers, data))
         signals.checkpoint("update:copier")
+        resource_conflicts = _update_resources(where, target, with_decision(state.answers, data))
         restored = _restore_changed_deletions(state, where, deleted, target)
         signals.checkpoint("update:restored")
-        result = replace(summary(where), restored=restored)
+        result = _with_conflicts(replace(summary(where), restored=restored), resource_conflicts)
         note = _relock(result, where)
         if dry_run:
             return replace(result, lock_note=note)
         signals.checkpoint("update:relocked")
-        return replace(summary(where), restored=restored, lock_note=note)
+        result = replace(summary(where), restored=restored, lock_note=note)
+        return _with_conflicts(result, resource_conflicts)
 
     top = Path(_git(state.path, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
     sub = state.path.relative_to(top)
@@ -456,6 +459,59 @@ def run_update(
             signals.exit_code(held[0]),
         )
     return result
+
+
+# ---------------------------------------------------------------- resources (issue 12)
+
+
+def _update_resources(project: Path, vcs_ref: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Update every resource added by `add resource` (its own answers file) in the same scratch
+    tree as the project, with the same changed answers (`-d auth=jwt` reaches them too).
+
+    Copier refuses to update a dirty tree, so each step is first recorded in a throw-away commit
+    of the scratch worktree; the worktree's HEAD is moved back at the end (`reset --soft`), which
+    leaves every change staged. Conflicts are collected before each commit (a commit resolves
+    git's unmerged entries, while the markers stay in the files). Returns those conflicts.
+    """
+    from pyapi_scaffold.project import RESOURCE_ANSWERS  # noqa: PLC0415
+    from pyapi_scaffold.render import update_project  # noqa: PLC0415 - imports copier
+
+    files = sorted(p.name for p in project.glob(".copier-answers.resource-*.yml"))
+    files = [name for name in files if RESOURCE_ANSWERS.fullmatch(name)]
+    if not files:
+        return ()
+    start = _git(project, "rev-parse", "HEAD").stdout.strip()
+    conflicts: list[str] = []
+    try:
+        for answers_file in files:
+            conflicts += _collect(project)[1]
+            _snapshot(project)
+            update_project(project, vcs_ref=vcs_ref, data=data, answers_file=answers_file)
+            signals.checkpoint("update:resource")
+        conflicts += _collect(project)[1]
+        _snapshot(project)
+    finally:
+        _git(project, "reset", "-q", "--soft", start)
+    return tuple(dict.fromkeys(conflicts))
+
+
+def _snapshot(project: Path) -> None:
+    _git(project, "add", "-A", "--", ".")
+    _git(
+        project,
+        *("-c", "user.name=pyapi-scaffold", "-c", "user.email=pyapi-scaffold@localhost"),
+        *("-c", "core.hooksPath=" + os.devnull, "-c", "commit.gpgsign=false"),
+        *("commit", "-q", "--allow-empty", "--no-verify", "-m", "pyapi-scaffold update step"),
+    )
+
+
+def _with_conflicts(summary: UpdateSummary, conflicts: Sequence[str]) -> UpdateSummary:
+    """``summary`` with the conflicts seen between the steps of a multi-template update."""
+    if not conflicts:
+        return summary
+    merged = tuple(dict.fromkeys((*summary.conflicts, *conflicts)))
+    changed = tuple(f"C {entry[2:]}" if entry[2:] in merged else entry for entry in summary.changed)
+    return replace(summary, conflicts=merged, changed=changed)
 
 
 # ---------------------------------------------------------------- the CLI command's body

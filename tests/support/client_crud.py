@@ -62,7 +62,7 @@ def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def sample(schema: dict[str, Any], node: dict[str, Any], variant: int) -> Any:
+def sample(schema: dict[str, Any], node: dict[str, Any], variant: int) -> Any:  # noqa: PLR0911
     """A valid value for a JSON schema node: its own example if it has one, else by type."""
     node = resolve(schema, node)
     for key in ("anyOf", "oneOf"):
@@ -71,6 +71,15 @@ def sample(schema: dict[str, Any], node: dict[str, Any], variant: int) -> Any:
             return sample(schema, options[0], variant)
     if node.get("examples"):
         return sample_example(node, variant)
+    if node.get("enum"):
+        return node["enum"][variant % len(node["enum"])]
+    formats = {
+        "date-time": f"2026-01-0{variant + 1}T10:20:30+00:00",
+        "date": f"2026-02-0{variant + 1}",
+        "uuid": f"00000000-0000-4000-8000-00000000000{variant}",
+    }
+    if node.get("format") in formats:
+        return formats[node["format"]]
     kind = node.get("type")
     if kind == "string":
         return sample_text(node, variant)
@@ -120,6 +129,8 @@ def body_type(module: Any) -> Any:
 
 
 def same(sent: Any, got: Any) -> bool:
+    if isinstance(sent, bool) or isinstance(got, bool):  # bool is an int: compare it as itself
+        return sent is got
     if isinstance(sent, (int, float, Decimal)) or isinstance(got, (int, float, Decimal)):
         return Decimal(str(sent)) == Decimal(str(got))
     return bool(sent == got)
@@ -205,16 +216,18 @@ def crud(spec: dict[str, Any]) -> None:
     found = endpoints(spec["package"])
     client = log_in(spec, schema, found)
     paths = schema["paths"]
-    item_path = next(p for p in paths if p.startswith("/items/{"))
+    # `items` by default; a resource added by `pyapi-scaffold add resource` (issue 12) by name.
+    collection = f"/{spec.get('resource', 'items')}"
+    item_path = next(p for p in paths if p.startswith(f"{collection}/{{"))
 
-    create = operation(found, "POST", "/items")
-    sent = payload(schema, paths["/items"]["post"]["requestBody"], 0)
+    create = operation(found, "POST", collection)
+    sent = payload(schema, paths[collection]["post"]["requestBody"], 0)
     created = expect(
         create.sync_detailed(client=client, body=body_type(create).from_dict(sent)), 201, "create"
     )
     item_id = check_item(created, sent, "create")["id"]
 
-    listing = expect(operation(found, "GET", "/items").sync_detailed(client=client), 200, "list")
+    listing = expect(operation(found, "GET", collection).sync_detailed(client=client), 200, "list")
     if item_id not in [item.id for item in listing.items]:
         raise HandFixNeededError(f"list: item {item_id} missing from {listing.to_dict()}")
 

@@ -1,7 +1,8 @@
 """One error shape for the whole API: `{"detail": ...}`.
 
 - HTTPException (404 for unknown routes, 401, 405, ...): FastAPI's `{"detail": "..."}`;
-- repositories raise NotFoundError: 404 `{"detail": "Item not found"}`;
+- repositories raise NotFoundError: 404 `{"detail": "Item not found"}`, and ConflictError: 409
+  (a duplicate unique value, or deleting a row other rows refer to);
 - 422 validation errors keep FastAPI's shape: `{"detail": [{"type", "loc", "msg", ...}]}`, but
   never echo more than a bounded part of the input (see `bounded_errors`);
 - bodies over MAX_BODY_SIZE: 413 `{"detail": "Request body too large"}` (middleware.py);
@@ -35,9 +36,20 @@ class NotFoundError(Exception):
         self.what = what
 
 
+class ConflictError(Exception):
+    """Raised by repositories when a write clashes with stored rows; rendered as 409.
+
+    A duplicate value of a unique field, or deleting a row that other rows still refer to.
+    """
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     what = exc.what if isinstance(exc, NotFoundError) else "Resource"
     return JSONResponse({"detail": f"{what} not found"}, status_code=404)
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"detail": str(exc)}, status_code=409)
 
 
 # A 422 lists at most this many problems, and echoes at most this much of each offending value:
@@ -66,4 +78,5 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 def add_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(ConflictError, _conflict)
     app.add_exception_handler(RequestValidationError, _validation_error)
