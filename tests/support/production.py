@@ -13,17 +13,21 @@ PostgreSQL); the database file lives inside the project in the test's temporary 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyapi_scaffold import cli
 from tests.support.projects import render, run, serving, uv_sync
 
 PACKAGE = "demo"
 SECRET_KEY = "real-client-secret-key-0123456789abcdef-0123456789"
 USERNAME = "alice"
 PASSWORD = "real-client-password-123"
+# A resource to add with `pyapi-scaffold add resource`: its name and its `--field` specs.
+Resource = tuple[str, Sequence[str]]
 # Let the project's first Python process cache bytecode for the next ones (this machine sets
 # PYTHONDONTWRITEBYTECODE, which makes every `uv run` recompile the framework).
 FAST_ENV = {"PYTHONDONTWRITEBYTECODE": ""}
@@ -40,11 +44,24 @@ class Served:
     env: dict[str, str]
 
 
+def _commit(project: Path, init: bool = False) -> None:
+    git = ("git", "-c", "user.name=T", "-c", "user.email=t@example.com")
+    steps: list[tuple[str, ...]] = [(*git, "init", "-q")] if init else []
+    steps += [(*git, "add", "-A"), (*git, "commit", "-qm", "step")]
+    for argv in steps:
+        subprocess.run(argv, cwd=project, check=True, capture_output=True)
+
+
 def prepare(
-    tmp_path: Path, framework: str, auth: str, html_pages: bool
+    tmp_path: Path,
+    framework: str,
+    auth: str,
+    html_pages: bool,
+    resources: Sequence[Resource] = (),
 ) -> tuple[Path, dict[str, str]]:
-    """Render, `uv sync`, migrate and (with auth) create the first user. Returns the project and
-    the production environment its server must run with."""
+    """Render, add ``resources`` (`add resource`, as a user would before migrating), `uv sync`,
+    migrate and (with auth) create the first user. Returns the project and the production
+    environment its server must run with."""
     project = render(
         tmp_path,
         framework=framework,
@@ -56,6 +73,12 @@ def prepare(
         kubernetes=False,
         ci="none",
     )
+    if resources:
+        _commit(project, init=True)  # `add resource` works on a committed project, as documented
+    for name, fields in resources:
+        flags = [arg for spec in fields for arg in ("--field", spec)]
+        assert cli.main(["add", "resource", name, *flags, "-C", str(project)]) == 0, name
+        _commit(project)
     uv_sync(project)
     env = {
         **FAST_ENV,
@@ -88,8 +111,14 @@ def prepare(
 
 
 @contextmanager
-def served(tmp_path: Path, framework: str, auth: str, html_pages: bool) -> Iterator[Served]:
+def served(
+    tmp_path: Path,
+    framework: str,
+    auth: str,
+    html_pages: bool,
+    resources: Sequence[Resource] = (),
+) -> Iterator[Served]:
     """A prepared project served by its own production command until the block ends."""
-    project, env = prepare(tmp_path, framework, auth, html_pages)
+    project, env = prepare(tmp_path, framework, auth, html_pages, resources)
     with serving(project, env=env) as base:
         yield Served(project, base, framework, auth, env)
