@@ -167,10 +167,19 @@ def _edit_order(probe: chromium.Probe, detail: str) -> None:
     probe.settle("order-edited")
 
 
+def _open_from_the_site_header(probe: chromium.Probe) -> None:
+    """The home page's header links the added resource's list page (resources are discovered)."""
+    page = probe.page
+    probe.visit("/")
+    with page.expect_navigation():
+        page.locator("header").get_by_role("link", name="Orders", exact=True).click()
+    assert page.url.split("?")[0].endswith("/pages/orders"), page.url
+
+
 def _check_flask_order_pages(probe: chromium.Probe) -> None:
     """Log in, then create, read, edit and delete an order through the pages, as a person would."""
     page = probe.page
-    probe.visit("/pages/orders")
+    _open_from_the_site_header(probe)
     assert "None yet." in page.content()
     probe.settle("orders-empty")
     _login(probe)
@@ -213,7 +222,7 @@ def _token(base: str) -> str:
 def _check_fastapi_order_pages(probe: chromium.Probe) -> None:
     """An order written through the API (JWT) shows on the read-only list and detail pages."""
     page = probe.page
-    probe.visit("/pages/orders")
+    _open_from_the_site_header(probe)
     assert "0 in total." in page.content()
     probe.settle("orders-empty")
 
