@@ -1,3 +1,3 @@
 """pyapi-scaffold: recommend FastAPI or Flask, then render a Copier template."""
 
-__version__ = "0.10.1"
+__version__ = "0.11.0"
