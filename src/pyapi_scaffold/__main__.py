@@ -13,6 +13,7 @@ def entry() -> None:
     signals.install()
     try:
         signals.checkpoint("start")
+        signals.settle_tempdir()
         from pyapi_scaffold.cli import run  # noqa: PLC0415 - after the handler is in place
     except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM while starting: nothing began yet
         sys.stderr.write("error: interrupted; nothing was written\n")

@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 (one exit per e
     """Run the CLI; every error becomes one line on stderr and an exit code."""
     signals.install()
     try:
+        signals.settle_tempdir()
         _refuse_repeated_flags(sys.argv[1:] if argv is None else argv)
         result = app(args=argv, prog_name="pyapi-scaffold", standalone_mode=False)
     except ScaffoldError as err:
