@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import statistics
@@ -51,6 +50,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from wrk_output import parse as parse_wrk  # noqa: E402 (beside this script)
 
 from tests.support.projects import free_port, project_env, render  # noqa: E402
 
@@ -230,14 +231,6 @@ def serving(side: Side, project: Path, call_ms: float, log_path: Path) -> Iterat
             proc.wait(timeout=10)
 
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
-
-
 def wrk(
     base: str, script: Path, connections: int, duration: float
 ) -> tuple[float, float, float, str]:
@@ -256,15 +249,7 @@ def wrk(
             base + "/predict",
         ]
     )
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    problems = [
-        match.group(0)
-        for pattern in (r"Non-2xx or 3xx responses: \d+", r"Socket errors: [^\n]+")
-        if (match := re.search(pattern, out))
-    ]
-    return rps, p50, p99, "; ".join(problems)
+    return parse_wrk(out)
 
 
 def measure(

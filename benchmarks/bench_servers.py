@@ -54,6 +54,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from wrk_output import parse as parse_wrk  # noqa: E402 (beside this script)
+
 from tests.support.projects import free_port, project_env, render  # noqa: E402
 
 PATH = "/items?limit=10"
@@ -198,14 +200,6 @@ def session_cpu(sid: int) -> float:
     return total / _TICK
 
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
-
-
 def wrk(
     url: str, connections: int, duration: float, threads: int
 ) -> tuple[float, float, float, str]:
@@ -222,15 +216,7 @@ def wrk(
             url + PATH,
         ]
     )
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    problems = []
-    for pattern in (r"Non-2xx or 3xx responses: \d+", r"Socket errors: [^\n]+"):
-        match = re.search(pattern, out)
-        if match:
-            problems.append(match.group(0))
-    return rps, p50, p99, "; ".join(problems)
+    return parse_wrk(out)
 
 
 def prepare(tmp: Path, pg_server: str) -> dict[str, tuple[Path, str, str]]:
